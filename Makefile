@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# vfio-mirror.
+#
+#   make                 build the modules against KDIR
+#   make W=1 C=2         ... with extra warnings and sparse on every file
+#   make clean
+#
+# KDIR defaults to the running kernel's build tree and falls back to the
+# newest installed Debian 6.12 headers for this machine's architecture.
+# Cross build: make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KDIR=...
+#
+# The checks, the guest tests and the demo are run by tools/mirror.
+
+KVER ?= $(shell uname -r)
+DEBARCH ?= $(shell dpkg --print-architecture 2>/dev/null)
+KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
+	 $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-$(DEBARCH)))))
+
+all: modules
+
+modules clean:
+	@test -n "$(KDIR)" || { echo "no kernel build tree: set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $@
+
+.PHONY: all modules clean

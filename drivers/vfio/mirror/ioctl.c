@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-mirror: the container ioctls of the type1 ABI.
+ *
+ * This file only translates: it copies arguments in, checks argsz and
+ * flags, calls the core and copies results out.  The semantics, and the
+ * errnos of everything past the flags check, live in dma.c, domain.c and
+ * iova.c.
+ *
+ * Not implemented, and answered as an unknown request would be:
+ * VFIO_DMA_MAP_FLAG_VADDR and VFIO_DMA_UNMAP_FLAG_VADDR (-EINVAL; the
+ * VFIO_UPDATE_VADDR extension is reported absent),
+ * VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP (-EINVAL, as type1 answers it
+ * while dirty tracking is off) and VFIO_IOMMU_DIRTY_PAGES (-ENOTTY; the
+ * migration capability is not reported, so a VMM does not try).
+ */
+#include <linux/iommu.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+#include <uapi/linux/vfio_mirror.h>
+
+#include "vfm.h"
+
+/**
+ * vfm_check_extension() - VFIO_CHECK_EXTENSION
+ * @c: container, or NULL when the VFIO core asks every backend before
+ *	VFIO_SET_IOMMU.
+ * @ext: extension or container type.
+ *
+ * Return: 1 if supported, 0 if not.
+ */
+long vfm_check_extension(struct vfm_container *c, unsigned long ext)
+{
+	switch (ext) {
+	case VFIO_MIRROR_IOMMU:
+	case VFIO_UNMAP_ALL:
+		return 1;
+	case VFIO_TYPE1_IOMMU:
+	case VFIO_TYPE1v2_IOMMU:
+		return vfm_claims_type(ext) || (c && c->type == ext);
+	case VFIO_DMA_CC_IOMMU:
+		return c ? vfm_domain_all_coherent(c) : 0;
+	default:
+		return 0;
+	}
+}
+
+static int vfm_info_add_iova_cap(struct vfm_container *c,
+				 struct vfio_info_cap *caps)
+{
+	struct vfio_iommu_type1_info_cap_iova_range *cap;
+	struct vfio_info_cap_header *header;
+	unsigned int i;
+
+	if (!c->iova.nr)
+		return 0;
+
+	header = vfio_info_cap_add(caps, struct_size(cap, iova_ranges,
+						     c->iova.nr),
+				   VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, 1);
+	if (IS_ERR(header))
+		return PTR_ERR(header);
+
+	cap = container_of(header, struct vfio_iommu_type1_info_cap_iova_range,
+			   header);
+	cap->nr_iovas = c->iova.nr;
+	for (i = 0; i < c->iova.nr; i++) {
+		cap->iova_ranges[i].start = c->iova.ranges[i].start;
+		cap->iova_ranges[i].end = c->iova.ranges[i].last;
+	}
+	return 0;
+}
+
+static int vfm_info_add_dma_avail_cap(struct vfm_container *c,
+				      struct vfio_info_cap *caps)
+{
+	struct vfio_iommu_type1_info_dma_avail cap = {
+		.header.id = VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
+		.header.version = 1,
+		.avail = c->dma_avail,
+	};
+
+	return vfio_info_add_capability(caps, &cap.header, sizeof(cap));
+}
+
+static long vfm_ioctl_get_info(struct vfm_container *c,
+			       struct vfio_iommu_type1_info __user *uinfo)
+{
+	unsigned long minsz = offsetofend(struct vfio_iommu_type1_info,
+					  iova_pgsizes);
+	struct vfio_iommu_type1_info info = {};
+	struct vfio_info_cap caps = {};
+	int ret;
+
+	if (copy_from_user(&info, uinfo, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	minsz = min_t(size_t, info.argsz, sizeof(info));
+
+	mutex_lock(&c->lock);
+	info.flags = VFIO_IOMMU_INFO_PGSIZES;
+	info.iova_pgsizes = c->pgsize_bitmap;
+	ret = vfm_info_add_dma_avail_cap(c, &caps);
+	if (!ret)
+		ret = vfm_info_add_iova_cap(c, &caps);
+	mutex_unlock(&c->lock);
+	if (ret)
+		goto out;
+
+	if (caps.size) {
+		info.flags |= VFIO_IOMMU_INFO_CAPS;
+		if (info.argsz < sizeof(info) + caps.size) {
+			/* Too small: tell the user how much to pass. */
+			info.argsz = sizeof(info) + caps.size;
+		} else {
+			vfio_info_cap_shift(&caps, sizeof(info));
+			if (copy_to_user(uinfo + 1, caps.buf, caps.size)) {
+				ret = -EFAULT;
+				goto out;
+			}
+			info.cap_offset = sizeof(info);
+		}
+	}
+
+	if (copy_to_user(uinfo, &info, minsz))
+		ret = -EFAULT;
+out:
+	kfree(caps.buf);
+	return ret;
+}
+
+static long vfm_ioctl_map_dma(struct vfm_container *c,
+			      struct vfio_iommu_type1_dma_map __user *umap)
+{
+	unsigned long minsz = offsetofend(struct vfio_iommu_type1_dma_map,
+					  size);
+	struct vfio_iommu_type1_dma_map map;
+	int prot = 0;
+
+	if (copy_from_user(&map, umap, minsz))
+		return -EFAULT;
+	if (map.argsz < minsz ||
+	    map.flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE))
+		return -EINVAL;
+
+	/* READ and WRITE are from the device's point of view. */
+	if (map.flags & VFIO_DMA_MAP_FLAG_READ)
+		prot |= IOMMU_READ;
+	if (map.flags & VFIO_DMA_MAP_FLAG_WRITE)
+		prot |= IOMMU_WRITE;
+
+	return vfm_dma_map(c, map.iova, map.vaddr, map.size, prot);
+}
+
+static long vfm_ioctl_unmap_dma(struct vfm_container *c,
+				struct vfio_iommu_type1_dma_unmap __user *uunmap)
+{
+	unsigned long minsz = offsetofend(struct vfio_iommu_type1_dma_unmap,
+					  size);
+	struct vfio_iommu_type1_dma_unmap unmap;
+	u64 unmapped;
+	int ret;
+
+	if (copy_from_user(&unmap, uunmap, minsz))
+		return -EFAULT;
+	if (unmap.argsz < minsz || unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL)
+		return -EINVAL;
+
+	ret = vfm_dma_unmap(c, unmap.iova, unmap.size,
+			    unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL, &unmapped);
+	if (ret)
+		return ret;
+
+	unmap.size = unmapped;
+	return copy_to_user(uunmap, &unmap, minsz) ? -EFAULT : 0;
+}
+
+/**
+ * vfm_ioctl() - a container ioctl other than VFIO_CHECK_EXTENSION
+ * @c: container.
+ * @cmd: ioctl number.
+ * @arg: user pointer to the argument.
+ *
+ * Return: the result of the ioctl, -ENOTTY for an unknown one.
+ */
+long vfm_ioctl(struct vfm_container *c, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case VFIO_IOMMU_GET_INFO:
+		return vfm_ioctl_get_info(c, uarg);
+	case VFIO_IOMMU_MAP_DMA:
+		return vfm_ioctl_map_dma(c, uarg);
+	case VFIO_IOMMU_UNMAP_DMA:
+		return vfm_ioctl_unmap_dma(c, uarg);
+	default:
+		return -ENOTTY;
+	}
+}

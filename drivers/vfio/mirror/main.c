@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-mirror: module entry, parameters and the VFIO IOMMU driver ops.
+ *
+ * The VFIO core keeps IOMMU backends in a list, newest first, and offers a
+ * container type to each in turn: VFIO_CHECK_EXTENSION is asked with a
+ * NULL context, and the first backend that answers is opened.  vfio-mirror
+ * always answers for VFIO_MIRROR_IOMMU; with claim_type1 it also answers
+ * for VFIO_TYPE1_IOMMU and VFIO_TYPE1v2_IOMMU, so that an unmodified VMM
+ * gets a vfio-mirror container.  For that it must be registered after
+ * vfio_iommu_type1, hence the soft dependency below.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vfio.h>
+#include <uapi/linux/vfio_mirror.h>
+
+#include "vfm.h"
+
+static bool claim_type1;
+module_param(claim_type1, bool, 0644);
+MODULE_PARM_DESC(claim_type1,
+		 "Also serve VFIO_TYPE1_IOMMU and VFIO_TYPE1v2_IOMMU containers, in place of vfio_iommu_type1 (default: no)");
+
+bool vfm_allow_unsafe_interrupts;
+module_param_named(allow_unsafe_interrupts, vfm_allow_unsafe_interrupts,
+		   bool, 0644);
+MODULE_PARM_DESC(allow_unsafe_interrupts,
+		 "Accept groups whose MSIs are not isolated (no interrupt remapping) (default: no)");
+
+bool vfm_disable_hugepages;
+module_param_named(disable_hugepages, vfm_disable_hugepages, bool, 0644);
+MODULE_PARM_DESC(disable_hugepages,
+		 "Map new mappings with PAGE_SIZE IOMMU pages only (default: no)");
+
+unsigned int vfm_dma_entry_limit __read_mostly = U16_MAX;
+module_param_named(dma_entry_limit, vfm_dma_entry_limit, uint, 0644);
+MODULE_PARM_DESC(dma_entry_limit,
+		 "Maximum number of user DMA mappings per container (default: 65535)");
+
+/**
+ * vfm_claims_type() - is @type one of the type1 types this module claims?
+ * @type: a VFIO container type.
+ *
+ * Return: true when claim_type1 is set and @type is VFIO_TYPE1_IOMMU or
+ * VFIO_TYPE1v2_IOMMU.
+ */
+bool vfm_claims_type(unsigned long type)
+{
+	return READ_ONCE(claim_type1) &&
+	       (type == VFIO_TYPE1_IOMMU || type == VFIO_TYPE1v2_IOMMU);
+}
+
+static void *vfm_open(unsigned long type)
+{
+	struct vfm_container *c;
+
+	if (type != VFIO_MIRROR_IOMMU && !vfm_claims_type(type))
+		return ERR_PTR(-EINVAL);
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+
+	mutex_init(&c->lock);
+	c->type = type;
+	c->v2 = type != VFIO_TYPE1_IOMMU;
+	c->dmas = RB_ROOT_CACHED;
+	c->dma_avail = READ_ONCE(vfm_dma_entry_limit);
+	INIT_LIST_HEAD(&c->domains);
+	c->pgsize_bitmap = PAGE_MASK;
+	return c;
+}
+
+static void vfm_release(void *iommu_data)
+{
+	struct vfm_container *c = iommu_data;
+
+	vfm_domain_release_all(c);
+	mutex_destroy(&c->lock);
+	kfree(c);
+}
+
+static long vfm_ioctl_op(void *iommu_data, unsigned int cmd,
+			 unsigned long arg)
+{
+	struct vfm_container *c = iommu_data;
+
+	if (cmd == VFIO_CHECK_EXTENSION)
+		return vfm_check_extension(c, arg);
+	if (!c)
+		return -EINVAL;
+	return vfm_ioctl(c, cmd, arg);
+}
+
+static int vfm_attach_group(void *iommu_data, struct iommu_group *group,
+			    enum vfio_group_type type)
+{
+	/*
+	 * Mediated devices (VFIO_EMULATED_IOMMU) pin through the backend
+	 * instead of an IOMMU; that interface is not implemented.  Under
+	 * claim_type1 the VFIO core then offers the container to type1.
+	 */
+	if (type != VFIO_IOMMU)
+		return -EOPNOTSUPP;
+	return vfm_domain_attach_group(iommu_data, group);
+}
+
+static void vfm_detach_group(void *iommu_data, struct iommu_group *group)
+{
+	vfm_domain_detach_group(iommu_data, group);
+}
+
+static const struct vfio_iommu_driver_ops vfm_ops = {
+	.name		= "vfio-mirror",
+	.owner		= THIS_MODULE,
+	.open		= vfm_open,
+	.release	= vfm_release,
+	.ioctl		= vfm_ioctl_op,
+	.attach_group	= vfm_attach_group,
+	.detach_group	= vfm_detach_group,
+};
+
+static int __init vfm_init(void)
+{
+	return vfio_register_iommu_driver(&vfm_ops);
+}
+
+static void __exit vfm_exit(void)
+{
+	vfio_unregister_iommu_driver(&vfm_ops);
+}
+
+module_init(vfm_init);
+module_exit(vfm_exit);
+
+MODULE_SOFTDEP("pre: vfio_iommu_type1");
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("VFIO IOMMU backend mirroring a container across iommu_domains");

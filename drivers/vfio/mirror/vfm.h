@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vfio-mirror: private interfaces between the files of vfio_mirror.ko.
+ *
+ * One container (struct vfm_container) is one user IOMMU context.  It holds
+ * the user's mappings (struct vfm_dma, dma.c) and mirrors them into every
+ * iommu_domain its groups need (struct vfm_domain, domain.c).
+ *
+ * Lock order, outermost first:
+ *
+ *   1. VFIO core locks (vfio_group::group_lock, vfio_container::group_lock).
+ *      The core holds them around open, release, attach_group and
+ *      detach_group; container ioctls run without them.
+ *   2. vfm_container::lock.  The only lock of this module; every field of
+ *      the container, its domains, groups and mappings is protected by it.
+ *   3. mm->mmap_lock, taken by pinning and locked_vm accounting (pin.c).
+ *   4. IOMMU core and driver locks, taken inside iommu_*() calls.
+ *
+ * Invariants, true whenever vfm_container::lock is not held:
+ *   - every vfm_dma in vfm_container::dmas is pinned in full and mapped in
+ *     full, with the same physical pages, in every domain of the container;
+ *   - every vfm_dma lies inside one range of vfm_container::iova;
+ *   - no two vfm_dma overlap.
+ *
+ * Intervals: "last" is the inclusive end, "end" the exclusive one.  Sizes
+ * are never added to addresses without an overflow check, so a mapping may
+ * end at the last byte of the 64-bit IOVA space.
+ */
+#ifndef VFIO_MIRROR_VFM_H
+#define VFIO_MIRROR_VFM_H
+
+#include <linux/interval_tree.h>
+#include <linux/iommu.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+
+#include "compat/vfio_private.h"
+
+/* The last IOVA of the 64-bit IOVA space. */
+#define VFM_IOVA_MAX		((dma_addr_t)~(dma_addr_t)0)
+
+/* Module parameters (main.c). */
+extern bool vfm_allow_unsafe_interrupts;
+extern bool vfm_disable_hugepages;
+extern unsigned int vfm_dma_entry_limit;
+bool vfm_claims_type(unsigned long type);
+
+/**
+ * struct vfm_iova_range - one usable IOVA interval
+ * @start: first usable IOVA.
+ * @last: last usable IOVA (inclusive).
+ */
+struct vfm_iova_range {
+	dma_addr_t start;
+	dma_addr_t last;
+};
+
+/**
+ * struct vfm_iova - sorted, disjoint list of usable IOVA intervals
+ * @nr: number of intervals in @ranges.
+ * @ranges: the intervals, ascending.
+ */
+struct vfm_iova {
+	unsigned int nr;
+	struct vfm_iova_range *ranges;
+};
+
+/**
+ * struct vfm_pfn_run - physically contiguous page frames backing user memory
+ * @pfn: first page frame.
+ * @npages: number of frames.
+ * @pinned: the frames were pinned with pin_user_pages_remote() and must be
+ *	unpinned; frames of a VM_PFNMAP mapping are not.
+ * @charged: the frames are charged to locked_vm; frames without a struct
+ *	page or with PageReserved set are not (as in vfio_iommu_type1).
+ */
+struct vfm_pfn_run {
+	unsigned long pfn;
+	unsigned long npages : 62;	/* 64-bit only, see Kconfig */
+	unsigned long pinned : 1;
+	unsigned long charged : 1;
+};
+
+/**
+ * struct vfm_pages - the pinned pages of one mapping (pin.c)
+ * @mm: the address space the pages were pinned from (mmgrab'd).
+ * @task: the group leader charged for them (get_task_struct'd).
+ * @lock_cap: @task had CAP_IPC_LOCK; the charge may exceed RLIMIT_MEMLOCK.
+ * @writable: pinned for device writes; pages are dirtied on unpin.
+ * @locked: pages charged to @mm's locked_vm.
+ * @nr_runs: used entries of @runs.
+ * @max_runs: allocated entries of @runs.
+ * @runs: the pages, in user virtual address order.
+ */
+struct vfm_pages {
+	struct mm_struct *mm;
+	struct task_struct *task;
+	bool lock_cap;
+	bool writable;
+	unsigned long locked;
+	unsigned long nr_runs;
+	unsigned long max_runs;
+	struct vfm_pfn_run *runs;
+};
+
+/**
+ * struct vfm_dma - one user mapping (VFIO_IOMMU_MAP_DMA)
+ * @node: interval tree node; node.start is the IOVA, node.last the last
+ *	IOVA of the mapping.
+ * @vaddr: user virtual address of the first byte.
+ * @prot: IOMMU_READ and/or IOMMU_WRITE, from the device's point of view.
+ * @pages: the pinned pages.
+ */
+struct vfm_dma {
+	struct interval_tree_node node;
+	unsigned long vaddr;
+	int prot;
+	struct vfm_pages pages;
+};
+
+static inline dma_addr_t vfm_dma_iova(const struct vfm_dma *dma)
+{
+	return dma->node.start;
+}
+
+static inline dma_addr_t vfm_dma_last(const struct vfm_dma *dma)
+{
+	return dma->node.last;
+}
+
+/* Size in bytes; never 0, at most 2^64 - PAGE_SIZE. */
+static inline u64 vfm_dma_size(const struct vfm_dma *dma)
+{
+	return dma->node.last - dma->node.start + 1;
+}
+
+/**
+ * struct vfm_group - an IOMMU group attached to a container
+ * @next: entry in vfm_domain::groups.
+ * @iommu_group: the group.
+ * @aperture: the IOVA aperture of a domain made for this group alone.  It
+ *	still bounds the usable IOVAs when the group shares a domain whose
+ *	aperture is wider.
+ */
+struct vfm_group {
+	struct list_head next;
+	struct iommu_group *iommu_group;
+	struct vfm_iova_range aperture;
+};
+
+/**
+ * struct vfm_domain - one iommu_domain mirroring the container
+ * @next: entry in vfm_container::domains.
+ * @domain: the IOMMU domain (IOMMU_DOMAIN_UNMANAGED).
+ * @groups: the groups attached to @domain (struct vfm_group).
+ * @enforce_cache_coherency: @domain blocks DMA that bypasses IOMMU_CACHE.
+ */
+struct vfm_domain {
+	struct list_head next;
+	struct iommu_domain *domain;
+	struct list_head groups;
+	bool enforce_cache_coherency;
+};
+
+/**
+ * struct vfm_container - one user IOMMU context (the VFIO iommu_data)
+ * @lock: protects every field below and every domain, group and mapping
+ *	reachable from them.
+ * @type: the VFIO_SET_IOMMU argument the container was opened with.
+ * @v2: unmap follows the type1v2 rules (no splitting of mappings).
+ * @dmas: the user's mappings (struct vfm_dma), by IOVA.
+ * @dma_avail: how many more mappings may be created.
+ * @domains: the iommu_domains mirroring @dmas (struct vfm_domain).
+ * @iova: IOVA ranges every attached group can use.
+ * @pgsize_bitmap: page sizes every domain supports.
+ */
+struct vfm_container {
+	struct mutex lock;		/* the lock order is at the top */
+	unsigned long type;
+	bool v2;
+	struct rb_root_cached dmas;
+	unsigned int dma_avail;
+	struct list_head domains;
+	struct vfm_iova iova;
+	u64 pgsize_bitmap;
+};
+
+/* Smallest page size of the container: the unit of IOVA and size. */
+static inline u64 vfm_min_pgsize(const struct vfm_container *c)
+{
+	return 1ULL << __ffs64(c->pgsize_bitmap);
+}
+
+/* dma.c: the user's mappings */
+int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
+		unsigned long vaddr, u64 size, int prot);
+int vfm_dma_unmap(struct vfm_container *c, dma_addr_t iova, u64 size,
+		  bool all, u64 *unmapped);
+void vfm_dma_remove_all(struct vfm_container *c);
+struct vfm_dma *vfm_dma_first(struct vfm_container *c, dma_addr_t start,
+			      dma_addr_t last);
+struct vfm_dma *vfm_dma_next(struct vfm_dma *dma, dma_addr_t start,
+			     dma_addr_t last);
+
+/* pin.c: pinning and locked_vm accounting */
+void vfm_pages_init(struct vfm_pages *pages);
+int vfm_pages_pin(struct vfm_pages *pages, unsigned long vaddr,
+		  unsigned long npages, bool write);
+void vfm_pages_unpin(struct vfm_pages *pages);
+void vfm_pages_fini(struct vfm_pages *pages);
+
+/* domain.c: the mirror */
+int vfm_domain_attach_group(struct vfm_container *c,
+			    struct iommu_group *iommu_group);
+void vfm_domain_detach_group(struct vfm_container *c,
+			     struct iommu_group *iommu_group);
+void vfm_domain_release_all(struct vfm_container *c);
+int vfm_domain_map_dma(struct vfm_container *c, struct vfm_dma *dma);
+void vfm_domain_unmap_dma(struct vfm_container *c, struct vfm_dma *dma);
+bool vfm_domain_all_coherent(struct vfm_container *c);
+
+/* iova.c: usable IOVA ranges */
+int vfm_iova_compute(struct vfm_container *c, struct vfm_group *extra_grp,
+		     struct list_head *extra_resv, struct vfm_iova *out);
+bool vfm_iova_covers(const struct vfm_iova *iova, dma_addr_t start,
+		     dma_addr_t last);
+bool vfm_iova_covers_dmas(struct vfm_container *c, const struct vfm_iova *iova);
+void vfm_iova_replace(struct vfm_container *c, struct vfm_iova *iova);
+void vfm_iova_free(struct vfm_iova *iova);
+
+/* msi.c: MSI isolation policy and the MSI window of a domain */
+int vfm_msi_check_isolation(struct iommu_group *iommu_group);
+int vfm_msi_setup_domain(struct iommu_domain *domain,
+			 struct list_head *resv_regions);
+
+/* ioctl.c: the container ioctls */
+long vfm_ioctl(struct vfm_container *c, unsigned int cmd, unsigned long arg);
+long vfm_check_extension(struct vfm_container *c, unsigned long ext);
+
+#endif /* VFIO_MIRROR_VFM_H */
