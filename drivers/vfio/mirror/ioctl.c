@@ -39,7 +39,12 @@ long vfm_check_extension(struct vfm_container *c, unsigned long ext)
 		return 1;
 	case VFIO_TYPE1_IOMMU:
 	case VFIO_TYPE1v2_IOMMU:
-		return vfm_claims_type(ext) || (c && c->type == ext);
+		/*
+		 * Asked before VFIO_SET_IOMMU, a yes would take the container
+		 * from type1: answer only when claiming.  Asked of one of our
+		 * containers, answer as type1 does.
+		 */
+		return c ? 1 : vfm_claims_type(ext);
 	case VFIO_DMA_CC_IOMMU:
 		return c ? vfm_domain_all_coherent(c) : 0;
 	default:
