@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Which backend serves a container: VFIO_MIRROR_IOMMU always selects
+ * vfio-mirror; VFIO_TYPE1v2_IOMMU selects vfio-mirror only with its
+ * claim_type1 parameter, vfio_iommu_type1 otherwise.  And the extensions
+ * each answers.  vfm_set_iommu() checks the module reference that proves
+ * which backend took the container.
+ */
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vfm_test.h"
+
+FIXTURE(container) {
+	struct vfm_ctx ctx;
+};
+
+FIXTURE_VARIANT(container) {
+	struct vfm_backend b;
+};
+
+FIXTURE_VARIANT_ADD(container, type1) { .b = VFM_BACKEND_TYPE1 };
+FIXTURE_VARIANT_ADD(container, mirror) { .b = VFM_BACKEND_MIRROR };
+FIXTURE_VARIANT_ADD(container, mirror_claimed) {
+	.b = VFM_BACKEND_MIRROR_CLAIMED
+};
+
+FIXTURE_SETUP(container)
+{
+	if (!vfm_ctx_setup(_metadata, &self->ctx, &variant->b, 1))
+		return;
+}
+
+FIXTURE_TEARDOWN(container)
+{
+	vfm_ctx_close(&self->ctx);
+	vfm_set_claim_type1(false);
+}
+
+static long ext(int container, unsigned long e)
+{
+	return ioctl(container, VFIO_CHECK_EXTENSION, e);
+}
+
+TEST_F(container, serves_the_container_and_maps)
+{
+	char *buf = vfm_alloc(4096);
+
+	/* The set-up proved which module took the container. */
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, vfm_map(self->ctx.container, 0x100000, buf, 4096,
+			     VFIO_DMA_MAP_FLAG_READ));
+	vfm_free(buf, 4096);
+}
+
+TEST_F(container, extensions_after_set_iommu)
+{
+	int c = self->ctx.container;
+
+	ASSERT_EQ(1, ext(c, variant->b.type));
+	ASSERT_EQ(1, ext(c, VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(1, ext(c, VFIO_UNMAP_ALL));
+	ASSERT_EQ(0, ext(c, VFIO_SPAPR_TCE_IOMMU));
+	ASSERT_LE(0, ext(c, VFIO_DMA_CC_IOMMU));
+	ASSERT_GE(1, ext(c, VFIO_DMA_CC_IOMMU));
+}
+
+TEST_F(container, second_set_iommu_is_refused)
+{
+	ASSERT_EQ(-1, ioctl(self->ctx.container, VFIO_SET_IOMMU,
+			    variant->b.type));
+	ASSERT_EQ(EINVAL, errno);
+}
+
+TEST(mirror_type_is_offered_before_set_iommu)
+{
+	int c = vfm_open_container();
+
+	ASSERT_LE(0, c);
+	ASSERT_EQ(1, ext(c, VFIO_MIRROR_IOMMU));
+	close(c);
+}
+
+TEST(mirror_does_not_offer_vaddr_update)
+{
+	static const struct vfm_backend mirror = VFM_BACKEND_MIRROR;
+	struct vfm_ctx ctx;
+
+	if (!vfm_ctx_setup(_metadata, &ctx, &mirror, 1))
+		return;
+	ASSERT_EQ(0, ext(ctx.container, VFIO_UPDATE_VADDR));
+	ASSERT_EQ(1, ext(ctx.container, VFIO_MIRROR_IOMMU));
+	vfm_ctx_close(&ctx);
+}
+
+TEST(type1v2_goes_to_type1_unless_claimed)
+{
+	struct vfm_backend b = VFM_BACKEND_TYPE1;
+	struct vfm_ctx ctx;
+
+	/* claim_type1=0: the kernel's type1, proven by its module ref. */
+	if (!vfm_ctx_setup(_metadata, &ctx, &b, 1))
+		return;
+	vfm_ctx_close(&ctx);
+
+	/* claim_type1=1: the same request lands on vfio-mirror. */
+	b.module = "vfio_mirror";
+	b.claim_type1 = true;
+	ASSERT_EQ(0, vfm_ctx_open(&ctx, &b, 1));
+	vfm_ctx_close(&ctx);
+	vfm_set_claim_type1(false);
+}
+
+TEST(dma_cc_matches_type1)
+{
+	static const struct vfm_backend type1 = VFM_BACKEND_TYPE1;
+	static const struct vfm_backend mirror = VFM_BACKEND_MIRROR;
+	struct vfm_ctx ctx;
+	long cc1, ccm;
+
+	if (!vfm_ctx_setup(_metadata, &ctx, &type1, 1))
+		return;
+	cc1 = ext(ctx.container, VFIO_DMA_CC_IOMMU);
+	vfm_ctx_close(&ctx);
+
+	ASSERT_EQ(0, vfm_ctx_open(&ctx, &mirror, 1));
+	ccm = ext(ctx.container, VFIO_DMA_CC_IOMMU);
+	vfm_ctx_close(&ctx);
+	ASSERT_EQ(cc1, ccm);
+}
+
+TEST_HARNESS_MAIN

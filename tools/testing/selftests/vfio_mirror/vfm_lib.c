@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Helpers shared by the vfio-mirror kselftests.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/pci_regs.h>
+
+#include "vfm_lib.h"
+
+#define SYSFS_PCI	"/sys/bus/pci/devices"
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	while (n && (buf[n - 1] == '\n'))
+		buf[--n] = 0;
+	return 0;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/* A hex attribute of a PCI device in sysfs, or -1. */
+static long read_hex(const char *bdf, const char *name)
+{
+	char path[PATH_MAX], buf[64];
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%.64s/%.32s", bdf, name);
+	if (read_file(path, buf, sizeof(buf)))
+		return -1;
+	return strtol(buf, NULL, 16);
+}
+
+static int cmp_bdf(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int vfm_edu_find(char bdfs[][32], int max)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	struct dirent *de;
+	int n = 0;
+	ssize_t len;
+	DIR *d;
+
+	d = opendir(SYSFS_PCI);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)) && n < max) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= 32)
+			continue;
+		if (read_hex(de->d_name, "vendor") != EDU_VENDOR ||
+		    read_hex(de->d_name, "device") != EDU_DEVICE)
+			continue;
+		snprintf(path, sizeof(path), SYSFS_PCI "/%.32s/driver",
+			 de->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len < 0)
+			continue;
+		link[len] = 0;
+		if (strcmp(strrchr(link, '/') + 1, "vfio-pci"))
+			continue;
+		snprintf(bdfs[n++], 32, "%.31s", de->d_name);
+	}
+	closedir(d);
+	qsort(bdfs, n, 32, cmp_bdf);
+	return n;
+}
+
+int vfm_group_id(const char *bdf)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t len;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/iommu_group", bdf);
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len < 0)
+		return -errno;
+	link[len] = 0;
+	return atoi(strrchr(link, '/') + 1);
+}
+
+int vfm_open_container(void)
+{
+	int fd = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int vfm_open_group(int group_id)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/vfio/%d", group_id);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, VFIO_GROUP_GET_STATUS, &status) ||
+	    !(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		close(fd);
+		return -ENODEV;
+	}
+	return fd;
+}
+
+int vfm_param_write(const char *module, const char *param, const char *val)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module,
+		 param);
+	return write_file(path, val);
+}
+
+int vfm_param_read(const char *module, const char *param, char *buf,
+		   size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module,
+		 param);
+	return read_file(path, buf, len);
+}
+
+int vfm_set_claim_type1(bool on)
+{
+	return vfm_param_write("vfio_mirror", "claim_type1", on ? "1" : "0");
+}
+
+int vfm_module_refcnt(const char *module)
+{
+	char path[PATH_MAX], buf[32];
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", module);
+	ret = read_file(path, buf, sizeof(buf));
+	return ret ? ret : atoi(buf);
+}
+
+int vfm_attach(int container, int group_fd)
+{
+	return ioctl(group_fd, VFIO_GROUP_SET_CONTAINER, &container) ?
+		-errno : 0;
+}
+
+/*
+ * Select the IOMMU backend for a container with at least one group, and
+ * prove that the intended module took it: the VFIO core holds a reference
+ * on the module of the backend it opened for as long as the container
+ * uses it.
+ */
+int vfm_set_iommu(int container, const struct vfm_backend *b)
+{
+	int before, after, ret;
+
+	ret = vfm_set_claim_type1(b->claim_type1);
+	if (ret)
+		return ret;
+	before = vfm_module_refcnt(b->module);
+	if (before < 0)
+		return before;
+	if (ioctl(container, VFIO_SET_IOMMU, b->type))
+		return -errno;
+	after = vfm_module_refcnt(b->module);
+	return after == before + 1 ? 0 : -EXDEV;
+}
+
+static int vfm_config_rw(struct vfm_edu *edu, void *buf, size_t len,
+			 off_t off, bool write)
+{
+	ssize_t n = write ? pwrite(edu->device_fd, buf, len,
+				   edu->config_offset + off) :
+			    pread(edu->device_fd, buf, len,
+				  edu->config_offset + off);
+
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+int vfm_edu_open(struct vfm_edu *edu, int group_fd, const char *bdf)
+{
+	struct vfio_region_info reg = { .argsz = sizeof(reg) };
+	uint16_t cmd;
+	int ret;
+
+	memset(edu, 0, sizeof(*edu));
+	edu->device_fd = -1;
+	snprintf(edu->bdf, sizeof(edu->bdf), "%s", bdf);
+	edu->group_id = vfm_group_id(bdf);
+
+	edu->device_fd = ioctl(group_fd, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	if (edu->device_fd < 0)
+		return -errno;
+
+	reg.index = VFIO_PCI_CONFIG_REGION_INDEX;
+	if (ioctl(edu->device_fd, VFIO_DEVICE_GET_REGION_INFO, &reg))
+		goto err;
+	edu->config_offset = reg.offset;
+
+	reg.index = VFIO_PCI_BAR0_REGION_INDEX;
+	if (ioctl(edu->device_fd, VFIO_DEVICE_GET_REGION_INFO, &reg))
+		goto err;
+	edu->bar0_size = reg.size;
+	edu->bar0 = mmap(NULL, reg.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 edu->device_fd, reg.offset);
+	if (edu->bar0 == MAP_FAILED) {
+		edu->bar0 = NULL;
+		goto err;
+	}
+
+	/* The device may only master the bus once told to. */
+	ret = vfm_config_rw(edu, &cmd, sizeof(cmd), PCI_COMMAND, false);
+	if (!ret) {
+		cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+		ret = vfm_config_rw(edu, &cmd, sizeof(cmd), PCI_COMMAND, true);
+	}
+	if (ret) {
+		vfm_edu_close(edu);
+		return ret;
+	}
+	if (vfm_mmio_read32(edu->bar0, EDU_REG_ID) >> 16 != 0x0100) {
+		vfm_edu_close(edu);
+		return -ENODEV;
+	}
+	return 0;
+
+err:
+	ret = -errno;
+	vfm_edu_close(edu);
+	return ret;
+}
+
+void vfm_edu_close(struct vfm_edu *edu)
+{
+	if (edu->bar0)
+		munmap(edu->bar0, edu->bar0_size);
+	if (edu->device_fd >= 0)
+		close(edu->device_fd);
+	edu->bar0 = NULL;
+	edu->device_fd = -1;
+}
+
+/*
+ * Copy @count bytes between IOVA @iova and the start of the device's
+ * buffer, and wait for the device to finish (it takes about 100 ms of
+ * virtual time).  A DMA the IOMMU refuses still finishes: the device does
+ * not learn about faults.
+ */
+int vfm_edu_dma(struct vfm_edu *edu, uint64_t iova, uint32_t count,
+		bool to_ram)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	int waited_ms;
+
+	if (!count || count > EDU_DMA_MAX || iova >= EDU_IOVA_LIMIT)
+		return -EINVAL;
+
+	if (to_ram) {
+		vfm_mmio_write64(edu->bar0, EDU_REG_DMA_SRC, EDU_DMA_BUF);
+		vfm_mmio_write64(edu->bar0, EDU_REG_DMA_DST, iova);
+	} else {
+		vfm_mmio_write64(edu->bar0, EDU_REG_DMA_SRC, iova);
+		vfm_mmio_write64(edu->bar0, EDU_REG_DMA_DST, EDU_DMA_BUF);
+	}
+	vfm_mmio_write64(edu->bar0, EDU_REG_DMA_COUNT, count);
+	vfm_mmio_write64(edu->bar0, EDU_REG_DMA_CMD,
+			 EDU_DMA_CMD_RUN | (to_ram ? EDU_DMA_CMD_TO_RAM : 0));
+
+	for (waited_ms = 0; waited_ms < 10000; waited_ms += 5) {
+		uint64_t cmd = vfm_mmio_read64(edu->bar0, EDU_REG_DMA_CMD);
+
+		if (!(cmd & EDU_DMA_CMD_RUN))
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
+int vfm_edu_msi_enable(struct vfm_edu *edu, int eventfd)
+{
+	char buf[sizeof(struct vfio_irq_set) + sizeof(int)];
+	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
+
+	set->argsz = sizeof(buf);
+	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->index = VFIO_PCI_MSI_IRQ_INDEX;
+	set->start = 0;
+	set->count = 1;
+	memcpy(set->data, &eventfd, sizeof(int));
+	return ioctl(edu->device_fd, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
+}
+
+int vfm_edu_msi_disable(struct vfm_edu *edu)
+{
+	struct vfio_irq_set set = {
+		.argsz = sizeof(set),
+		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+		.index = VFIO_PCI_MSI_IRQ_INDEX,
+	};
+
+	return ioctl(edu->device_fd, VFIO_DEVICE_SET_IRQS, &set) ? -errno : 0;
+}
+
+void vfm_edu_irq_raise(struct vfm_edu *edu, uint32_t bits)
+{
+	vfm_mmio_write32(edu->bar0, EDU_REG_IRQ_RAISE, bits);
+}
+
+void vfm_edu_irq_ack(struct vfm_edu *edu, uint32_t bits)
+{
+	vfm_mmio_write32(edu->bar0, EDU_REG_IRQ_ACK, bits);
+}
+
+int vfm_map_raw(int container, struct vfio_iommu_type1_dma_map *map)
+{
+	return ioctl(container, VFIO_IOMMU_MAP_DMA, map) ? -errno : 0;
+}
+
+int vfm_map(int container, uint64_t iova, void *vaddr, uint64_t size,
+	    uint32_t flags)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = flags,
+		.vaddr = (uintptr_t)vaddr,
+		.iova = iova,
+		.size = size,
+	};
+
+	return vfm_map_raw(container, &map);
+}
+
+int vfm_unmap_raw(int container, struct vfio_iommu_type1_dma_unmap *unmap)
+{
+	return ioctl(container, VFIO_IOMMU_UNMAP_DMA, unmap) ? -errno : 0;
+}
+
+int vfm_unmap(int container, uint64_t iova, uint64_t size, uint32_t flags,
+	      uint64_t *unmapped)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.flags = flags,
+		.iova = iova,
+		.size = size,
+	};
+	int ret;
+
+	ret = vfm_unmap_raw(container, &unmap);
+	if (!ret && unmapped)
+		*unmapped = unmap.size;
+	return ret;
+}
+
+int vfm_get_info(int container, struct vfio_iommu_type1_info **out)
+{
+	struct vfio_iommu_type1_info *info;
+	uint32_t argsz = sizeof(*info);
+
+	for (;;) {
+		info = calloc(1, argsz);
+		if (!info)
+			return -ENOMEM;
+		info->argsz = argsz;
+		if (ioctl(container, VFIO_IOMMU_GET_INFO, info)) {
+			free(info);
+			return -errno;
+		}
+		if (info->argsz <= argsz)
+			break;
+		argsz = info->argsz;
+		free(info);
+	}
+	*out = info;
+	return 0;
+}
+
+struct vfio_info_cap_header *vfm_info_cap(struct vfio_iommu_type1_info *info,
+					  uint16_t id)
+{
+	uint32_t off;
+	int hops = 0;
+
+	if (!(info->flags & VFIO_IOMMU_INFO_CAPS))
+		return NULL;
+	for (off = info->cap_offset; off && hops < 64; hops++) {
+		struct vfio_info_cap_header *h;
+
+		if (off < sizeof(*info) ||
+		    off + sizeof(*h) > info->argsz)
+			return NULL;
+		h = (struct vfio_info_cap_header *)((char *)info + off);
+		if (h->id == id)
+			return h;
+		off = h->next;
+	}
+	return NULL;
+}
+
+static long long status_field(const char *path, const char *key)
+{
+	char line[256];
+	long long val = -1;
+	size_t klen = strlen(key);
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) &&
+		    (line[klen] == ':' || line[klen] == ' ')) {
+			val = strtoll(line + klen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+long vfm_vmlck_kb(void)
+{
+	return status_field("/proc/self/status", "VmLck");
+}
+
+/*
+ * Pages pinned with FOLL_PIN system-wide and not yet unpinned.  The
+ * counters are per-CPU; writing vm/stat_refresh folds them first, or
+ * /proc/vmstat would lag behind.
+ */
+long long vfm_pins_outstanding(void)
+{
+	long long acq, rel;
+
+	if (write_file("/proc/sys/vm/stat_refresh", "1"))
+		return -1;
+	acq = status_field("/proc/vmstat", "nr_foll_pin_acquired");
+	rel = status_field("/proc/vmstat", "nr_foll_pin_released");
+	if (acq < 0 || rel < 0)
+		return -1;
+	return acq - rel;
+}
+
+void *vfm_alloc(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void vfm_free(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size);
+}
+
+void vfm_fill(void *p, size_t size, uint32_t seed)
+{
+	uint32_t *w = p;
+	size_t i;
+
+	for (i = 0; i < size / sizeof(*w); i++) {
+		seed = seed * 1103515245 + 12345;
+		w[i] = seed;
+	}
+}
+
+bool vfm_devices_required(void)
+{
+	const char *env = getenv("VFM_REQUIRE_DEVICES");
+
+	return env && *env && strcmp(env, "0");
+}
+
+/* Attach the group of the next edu device and open the device. */
+int vfm_ctx_add(struct vfm_ctx *ctx)
+{
+	char bdfs[VFM_MAX_EDU][32];
+	int n = vfm_edu_find(bdfs, VFM_MAX_EDU);
+	int i = ctx->nedu, fd, ret;
+
+	if (n < 0)
+		return n;
+	if (i >= n)
+		return -ENODEV;
+
+	fd = vfm_open_group(vfm_group_id(bdfs[i]));
+	if (fd < 0)
+		return fd;
+	ret = vfm_attach(ctx->container, fd);
+	if (!ret && !i)
+		ret = vfm_set_iommu(ctx->container, ctx->b);
+	if (!ret)
+		ret = vfm_edu_open(&ctx->edu[i], fd, bdfs[i]);
+	if (ret) {
+		close(fd);	/* also detaches the group */
+		return ret;
+	}
+	ctx->group_fd[i] = fd;
+	ctx->nedu++;
+	return 0;
+}
+
+/* Close the last device and detach its group. */
+int vfm_ctx_remove(struct vfm_ctx *ctx)
+{
+	int i = ctx->nedu - 1, ret;
+
+	if (i < 0)
+		return -ENOENT;
+	vfm_edu_close(&ctx->edu[i]);
+	ret = ioctl(ctx->group_fd[i], VFIO_GROUP_UNSET_CONTAINER) ? -errno : 0;
+	close(ctx->group_fd[i]);
+	ctx->nedu--;
+	return ret;
+}
+
+int vfm_ctx_open(struct vfm_ctx *ctx, const struct vfm_backend *b, int nedu)
+{
+	char bdfs[VFM_MAX_EDU][32];
+	int n, ret;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->b = b;
+	ctx->container = -1;
+	n = vfm_edu_find(bdfs, VFM_MAX_EDU);
+	if (n < 0)
+		return n;
+	if (n < nedu)
+		return -ENODEV;
+
+	ctx->container = vfm_open_container();
+	if (ctx->container < 0)
+		return ctx->container;
+	while (ctx->nedu < nedu) {
+		ret = vfm_ctx_add(ctx);
+		if (ret) {
+			vfm_ctx_close(ctx);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* Devices first, then groups, then the container: the order VFIO needs. */
+void vfm_ctx_close(struct vfm_ctx *ctx)
+{
+	while (ctx->nedu > 0) {
+		int i = --ctx->nedu;
+
+		vfm_edu_close(&ctx->edu[i]);
+		close(ctx->group_fd[i]);
+	}
+	if (ctx->container >= 0)
+		close(ctx->container);
+	ctx->container = -1;
+}

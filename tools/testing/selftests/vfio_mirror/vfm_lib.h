@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers shared by the vfio-mirror kselftests: the backend table every
+ * test is run against, VFIO container and group set-up, the QEMU "edu"
+ * test device, and the counters the tests check (VmLck, pinned pages,
+ * module references).
+ */
+#ifndef VFM_LIB_H
+#define VFM_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/vfio.h>
+#include <linux/vfio_mirror.h>
+
+/*
+ * One row of the backend table.  Every test is a fixture with one variant
+ * per row, so each assertion is checked against the kernel's type1 and
+ * against vfio-mirror in the same guest.
+ */
+struct vfm_backend {
+	const char *module;	/* module that must serve the container */
+	unsigned long type;	/* VFIO_SET_IOMMU argument */
+	bool claim_type1;	/* vfio_mirror.claim_type1 while it runs */
+	bool v2;		/* type1v2 unmap rules */
+	/*
+	 * errno for an IOVA range that wraps past 2^64: 6.12's type1 says
+	 * EINVAL, vfio-mirror follows the later upstream fix (EOVERFLOW).
+	 */
+	int wrap_errno;
+};
+
+#define VFM_BACKEND_TYPE1 {						\
+	.module = "vfio_iommu_type1", .type = VFIO_TYPE1v2_IOMMU,	\
+	.v2 = true, .wrap_errno = EINVAL }
+#define VFM_BACKEND_MIRROR {						\
+	.module = "vfio_mirror", .type = VFIO_MIRROR_IOMMU,		\
+	.v2 = true, .wrap_errno = EOVERFLOW }
+/* vfio-mirror standing in for type1v2, as an unmodified VMM gets it. */
+#define VFM_BACKEND_MIRROR_CLAIMED {					\
+	.module = "vfio_mirror", .type = VFIO_TYPE1v2_IOMMU,		\
+	.claim_type1 = true, .v2 = true, .wrap_errno = EOVERFLOW }
+#define VFM_BACKEND_TYPE1_V1 {						\
+	.module = "vfio_iommu_type1", .type = VFIO_TYPE1_IOMMU,		\
+	.v2 = false, .wrap_errno = EINVAL }
+#define VFM_BACKEND_MIRROR_V1 {						\
+	.module = "vfio_mirror", .type = VFIO_TYPE1_IOMMU,		\
+	.claim_type1 = true, .v2 = false, .wrap_errno = EOVERFLOW }
+
+/* QEMU's educational PCI device (hw/misc/edu.c), BAR0 registers. */
+#define EDU_VENDOR		0x1234
+#define EDU_DEVICE		0x11e8
+#define EDU_REG_ID		0x00
+#define EDU_REG_LIVENESS	0x04
+#define EDU_REG_IRQ_STATUS	0x24
+#define EDU_REG_IRQ_RAISE	0x60
+#define EDU_REG_IRQ_ACK		0x64
+#define EDU_REG_DMA_SRC		0x80
+#define EDU_REG_DMA_DST		0x88
+#define EDU_REG_DMA_COUNT	0x90
+#define EDU_REG_DMA_CMD		0x98
+#define EDU_DMA_CMD_RUN		0x1
+#define EDU_DMA_CMD_TO_RAM	0x2	/* else from RAM to the device */
+#define EDU_DMA_BUF		0x40000	/* device buffer, in DMA space */
+/*
+ * The buffer is 4096 bytes, but QEMU 7.2 aborts on a transfer that ends
+ * exactly at its end, so transfers stay one byte short.
+ */
+#define EDU_DMA_MAX		4095
+/* The device masks DMA addresses to 28 bits. */
+#define EDU_IOVA_LIMIT		0x10000000ULL
+
+#define VFM_MAX_EDU		4
+
+struct vfm_edu {
+	char bdf[32];
+	int group_id;
+	int device_fd;
+	uint8_t *bar0;		/* BAR0, mapped: use vfm_mmio_*() */
+	size_t bar0_size;
+	uint64_t config_offset;
+};
+
+/*
+ * A container with edu devices attached through one backend.  Groups are
+ * attached in address order; vfm_ctx_add() attaches the next one.
+ */
+struct vfm_ctx {
+	const struct vfm_backend *b;
+	int container;
+	int nedu;
+	int group_fd[VFM_MAX_EDU];
+	struct vfm_edu edu[VFM_MAX_EDU];
+};
+
+int vfm_ctx_open(struct vfm_ctx *ctx, const struct vfm_backend *b, int nedu);
+int vfm_ctx_add(struct vfm_ctx *ctx);
+int vfm_ctx_remove(struct vfm_ctx *ctx);
+void vfm_ctx_close(struct vfm_ctx *ctx);
+bool vfm_devices_required(void);
+
+/* Discovery: edu devices bound to vfio-pci, sorted by address. */
+int vfm_edu_find(char bdfs[][32], int max);
+int vfm_group_id(const char *bdf);
+
+/* Containers and groups.  All return 0 or -errno. */
+int vfm_open_container(void);
+int vfm_open_group(int group_id);
+int vfm_set_claim_type1(bool on);
+int vfm_param_write(const char *module, const char *param, const char *val);
+int vfm_param_read(const char *module, const char *param, char *buf,
+		   size_t len);
+int vfm_module_refcnt(const char *module);
+int vfm_attach(int container, int group_fd);
+int vfm_set_iommu(int container, const struct vfm_backend *b);
+
+/* The edu device. */
+int vfm_edu_open(struct vfm_edu *edu, int group_fd, const char *bdf);
+void vfm_edu_close(struct vfm_edu *edu);
+int vfm_edu_dma(struct vfm_edu *edu, uint64_t iova, uint32_t count,
+		bool to_ram);
+int vfm_edu_msi_enable(struct vfm_edu *edu, int eventfd);
+int vfm_edu_msi_disable(struct vfm_edu *edu);
+void vfm_edu_irq_raise(struct vfm_edu *edu, uint32_t bits);
+void vfm_edu_irq_ack(struct vfm_edu *edu, uint32_t bits);
+
+/*
+ * BAR accesses: single loads and stores of the given width, which the
+ * compiler may neither merge, split nor drop.
+ */
+static inline uint32_t vfm_mmio_read32(const uint8_t *bar, unsigned int reg)
+{
+	return __atomic_load_n((const uint32_t *)(bar + reg), __ATOMIC_RELAXED);
+}
+
+static inline uint64_t vfm_mmio_read64(const uint8_t *bar, unsigned int reg)
+{
+	return __atomic_load_n((const uint64_t *)(bar + reg), __ATOMIC_RELAXED);
+}
+
+static inline void vfm_mmio_write32(uint8_t *bar, unsigned int reg,
+				    uint32_t val)
+{
+	__atomic_store_n((uint32_t *)(bar + reg), val, __ATOMIC_RELAXED);
+}
+
+static inline void vfm_mmio_write64(uint8_t *bar, unsigned int reg,
+				    uint64_t val)
+{
+	__atomic_store_n((uint64_t *)(bar + reg), val, __ATOMIC_RELAXED);
+}
+
+/* Mappings.  Return 0 or -errno. */
+int vfm_map(int container, uint64_t iova, void *vaddr, uint64_t size,
+	    uint32_t flags);
+int vfm_map_raw(int container, struct vfio_iommu_type1_dma_map *map);
+int vfm_unmap(int container, uint64_t iova, uint64_t size, uint32_t flags,
+	      uint64_t *unmapped);
+int vfm_unmap_raw(int container, struct vfio_iommu_type1_dma_unmap *unmap);
+
+/* GET_INFO; *info is malloc'd, with its capability chain. */
+int vfm_get_info(int container, struct vfio_iommu_type1_info **info);
+struct vfio_info_cap_header *vfm_info_cap(struct vfio_iommu_type1_info *info,
+					  uint16_t id);
+
+/* Counters. */
+long vfm_vmlck_kb(void);
+long long vfm_pins_outstanding(void);
+
+/* Memory. */
+void *vfm_alloc(size_t size);
+void vfm_free(void *p, size_t size);
+void vfm_fill(void *p, size_t size, uint32_t seed);
+
+#endif /* VFM_LIB_H */

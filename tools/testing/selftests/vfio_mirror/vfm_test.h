@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What every vfio-mirror kselftest includes: the kernel's harness, the
+ * helpers, and the steps that need the harness's _metadata.
+ *
+ * Each test is a fixture with a variant per backend, so that every
+ * assertion is checked against vfio_iommu_type1 and vfio-mirror in the
+ * same guest:
+ *
+ *	FIXTURE_VARIANT(f) { struct vfm_backend b; };
+ *	FIXTURE_VARIANT_ADD(f, type1) { .b = VFM_BACKEND_TYPE1 };
+ *	FIXTURE_VARIANT_ADD(f, mirror) { .b = VFM_BACKEND_MIRROR };
+ */
+#ifndef VFM_TEST_H
+#define VFM_TEST_H
+
+#include <errno.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "vfm_lib.h"
+
+/**
+ * vfm_ctx_setup() - open a container with @nedu edu devices for a test
+ * @_metadata: the test's harness state.
+ * @ctx: the container to open.
+ * @b: the backend.
+ * @nedu: how many devices.
+ *
+ * Skips the test when the machine lacks the devices, unless
+ * VFM_REQUIRE_DEVICES is set (as in the project's guests), when that is a
+ * failure.  Other failures are assertion failures.
+ *
+ * Return: true if the test may go on, false if it was skipped.
+ */
+static inline bool vfm_ctx_setup(struct __test_metadata *_metadata,
+				 struct vfm_ctx *ctx,
+				 const struct vfm_backend *b, int nedu)
+{
+	int ret = vfm_ctx_open(ctx, b, nedu);
+
+	if (ret == -ENODEV && !vfm_devices_required())
+		SKIP(return false, "needs %d edu devices on vfio-pci", nedu);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("container set-up: %s", strerror(-ret));
+	}
+	return true;
+}
+
+/**
+ * vfm_ctx_grow() - attach the group of one more edu device to @ctx
+ * @_metadata: the test's harness state.
+ * @ctx: an open container.
+ *
+ * Return: true if the test may go on, false if it was skipped (as for
+ * vfm_ctx_setup()).
+ */
+static inline bool vfm_ctx_grow(struct __test_metadata *_metadata,
+				struct vfm_ctx *ctx)
+{
+	int ret = vfm_ctx_add(ctx);
+
+	if (ret == -ENODEV && !vfm_devices_required())
+		SKIP(return false, "needs %d edu devices on vfio-pci",
+		     ctx->nedu + 1);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("adding a group: %s", strerror(-ret));
+	}
+	return true;
+}
+
+#endif /* VFM_TEST_H */
