@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * An unmodified VMM on vfio-mirror: Debian's QEMU, given an edu device
+ * with -device vfio-pci, selects VFIO_TYPE1v2_IOMMU and maps all guest RAM
+ * into the container.  With claim_type1 the container must be vfio-mirror's
+ * (its module reference proves it); without, vfio_iommu_type1's.  Then the
+ * guest runs its firmware, which programs the device's BARs, and QEMU
+ * quits cleanly and everything is released.
+ *
+ * QEMU is run from VFM_QEMU (default /usr/bin/qemu-system-x86_64); the test
+ * is skipped without it unless VFM_REQUIRE_QEMU is set.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vfm_test.h"
+
+#define GUEST_MB	64
+
+FIXTURE(vmm) {
+	pid_t pid;
+	int in, out;
+	bool echoing;		/* QEMU is echoing the last command */
+	char bdf[1][32];
+	const char *qemu;
+};
+
+FIXTURE_VARIANT(vmm) {
+	struct vfm_backend b;
+};
+
+FIXTURE_VARIANT_ADD(vmm, type1) { .b = VFM_BACKEND_TYPE1 };
+FIXTURE_VARIANT_ADD(vmm, mirror) { .b = VFM_BACKEND_MIRROR_CLAIMED };
+
+FIXTURE_SETUP(vmm)
+{
+	const char *req = getenv("VFM_REQUIRE_QEMU");
+
+	self->pid = -1;
+	self->in = self->out = -1;
+	self->qemu = getenv("VFM_QEMU");
+	if (!self->qemu)
+		self->qemu = "/usr/bin/qemu-system-x86_64";
+	if (access(self->qemu, X_OK) && !(req && *req && strcmp(req, "0")))
+		SKIP(return, "no %s", self->qemu);
+	ASSERT_EQ(0, access(self->qemu, X_OK));
+	if (vfm_edu_find(self->bdf, 1) < 1 && !vfm_devices_required())
+		SKIP(return, "needs an edu device on vfio-pci");
+	ASSERT_EQ(1, vfm_edu_find(self->bdf, 1));
+	ASSERT_EQ(0, vfm_set_claim_type1(variant->b.claim_type1));
+}
+
+FIXTURE_TEARDOWN(vmm)
+{
+	if (self->pid > 0) {
+		kill(self->pid, SIGKILL);
+		waitpid(self->pid, NULL, 0);
+	}
+	if (self->in >= 0)
+		close(self->in);
+	if (self->out >= 0)
+		close(self->out);
+	vfm_set_claim_type1(false);
+}
+
+/* Start QEMU with its monitor on a pair of pipes. */
+static int qemu_start(FIXTURE_DATA(vmm) *self)
+{
+	char dev[64], mem[16];
+	int to[2], from[2];
+
+	snprintf(dev, sizeof(dev), "vfio-pci,host=%s", self->bdf[0]);
+	snprintf(mem, sizeof(mem), "%dM", GUEST_MB);
+	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC))
+		return -errno;
+
+	self->pid = fork();
+	if (self->pid < 0)
+		return -errno;
+	if (!self->pid) {
+		dup2(to[0], 0);
+		dup2(from[1], 1);
+		dup2(from[1], 2);
+		execl(self->qemu, self->qemu, "-M", "q35", "-m", mem,
+		      "-accel", "tcg,tb-size=32", "-nodefaults",
+		      "-display", "none", "-S", "-monitor", "stdio",
+		      "-device", dev, (char *)NULL);
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	self->in = to[1];
+	self->out = from[0];
+	return 0;
+}
+
+/*
+ * Read QEMU's output until the monitor prompt; echo it to the test log
+ * without the line editor's escape sequences.  Return 0, or -ETIMEDOUT or
+ * -EPIPE.
+ */
+static int qemu_prompt(FIXTURE_DATA(vmm) *self, int seconds)
+{
+	static const char prompt[] = "(qemu) ";
+	struct pollfd pfd = { .fd = self->out, .events = POLLIN };
+	time_t end = time(NULL) + seconds;
+	bool escape = false;
+	size_t matched = 0;
+	char c;
+
+	while (time(NULL) < end) {
+		if (poll(&pfd, 1, 1000) != 1)
+			continue;
+		if (read(self->out, &c, 1) != 1)
+			return -EPIPE;
+		if (self->echoing)
+			self->echoing = c != '\n';
+		else if (c == 033)
+			escape = true;
+		else if (escape)
+			escape = !((c >= 'A' && c <= 'Z') ||
+				   (c >= 'a' && c <= 'z'));
+		else if (c == '\n' || (c >= ' ' && c < 0177))
+			fputc(c, stderr);
+		matched = c == prompt[matched] ? matched + 1 :
+			  c == prompt[0] ? 1 : 0;
+		if (matched == sizeof(prompt) - 1) {
+			fputc('\n', stderr);
+			return 0;
+		}
+	}
+	return -ETIMEDOUT;
+}
+
+/* Send a monitor command; its echo is replaced by ours in the log. */
+static int qemu_cmd(FIXTURE_DATA(vmm) *self, const char *cmd)
+{
+	ssize_t len = strlen(cmd);
+
+	fputs(cmd, stderr);
+	self->echoing = true;
+	return write(self->in, cmd, len) == len ? 0 : -EIO;
+}
+
+static long proc_vmlck_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+TEST_F_TIMEOUT(vmm, qemu_runs_a_guest_with_vfio_pci, 300)
+{
+	int refs = vfm_module_refcnt(variant->b.module);
+	int status;
+
+	ASSERT_LE(0, refs);
+	ASSERT_EQ(0, qemu_start(self));
+	/*
+	 * The monitor prints its first prompt when it opens, before the
+	 * devices are realized; it answers commands only from the main
+	 * loop, which runs after them.
+	 */
+	ASSERT_EQ(0, qemu_prompt(self, 240));
+	ASSERT_EQ(0, qemu_cmd(self, "info status\n"));
+	ASSERT_EQ(0, qemu_prompt(self, 240));
+
+	/* Realized: the container is on the intended backend... */
+	ASSERT_EQ(refs + 1, vfm_module_refcnt(variant->b.module));
+	/* ...and all guest RAM is pinned through it. */
+	ASSERT_LE(GUEST_MB * 1024, proc_vmlck_kb(self->pid));
+
+	/* Let the firmware run: it enables the device and sizes its BARs. */
+	ASSERT_EQ(0, qemu_cmd(self, "cont\n"));
+	ASSERT_EQ(0, qemu_prompt(self, 60));
+	sleep(5);
+	ASSERT_EQ(0, qemu_cmd(self, "info pci\n"));
+	ASSERT_EQ(0, qemu_prompt(self, 60));
+	ASSERT_EQ(0, qemu_cmd(self, "quit\n"));
+
+	ASSERT_EQ(self->pid, waitpid(self->pid, &status, 0));
+	self->pid = -1;
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(refs, vfm_module_refcnt(variant->b.module));
+}
+
+TEST_HARNESS_MAIN
