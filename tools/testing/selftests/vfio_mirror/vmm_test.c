@@ -23,12 +23,17 @@
 
 #define GUEST_MB	64
 
-FIXTURE(vmm) {
+/* A QEMU process with its monitor on a pair of pipes. */
+struct qemu {
+	const char *path;
 	pid_t pid;
 	int in, out;
-	bool echoing;		/* QEMU is echoing the last command */
+	bool echoing;		/* the monitor is echoing the last command */
+};
+
+FIXTURE(vmm) {
+	struct qemu q;
 	char bdf[1][32];
-	const char *qemu;
 };
 
 FIXTURE_VARIANT(vmm) {
@@ -42,14 +47,17 @@ FIXTURE_SETUP(vmm)
 {
 	const char *req = getenv("VFM_REQUIRE_QEMU");
 
-	self->pid = -1;
-	self->in = self->out = -1;
-	self->qemu = getenv("VFM_QEMU");
-	if (!self->qemu)
-		self->qemu = "/usr/bin/qemu-system-x86_64";
-	if (access(self->qemu, X_OK) && !(req && *req && strcmp(req, "0")))
-		SKIP(return, "no %s", self->qemu);
-	ASSERT_EQ(0, access(self->qemu, X_OK));
+	struct qemu *q = &self->q;
+
+	q->pid = -1;
+	q->in = -1;
+	q->out = -1;
+	q->path = getenv("VFM_QEMU");
+	if (!q->path)
+		q->path = "/usr/bin/qemu-system-x86_64";
+	if (access(q->path, X_OK) && !(req && *req && strcmp(req, "0")))
+		SKIP(return, "no %s", q->path);
+	ASSERT_EQ(0, access(q->path, X_OK));
 	if (vfm_edu_find(self->bdf, 1) < 1 && !vfm_devices_required())
 		SKIP(return, "needs an edu device on vfio-pci");
 	ASSERT_EQ(1, vfm_edu_find(self->bdf, 1));
@@ -58,36 +66,38 @@ FIXTURE_SETUP(vmm)
 
 FIXTURE_TEARDOWN(vmm)
 {
-	if (self->pid > 0) {
-		kill(self->pid, SIGKILL);
-		waitpid(self->pid, NULL, 0);
+	struct qemu *q = &self->q;
+
+	if (q->pid > 0) {
+		kill(q->pid, SIGKILL);
+		waitpid(q->pid, NULL, 0);
 	}
-	if (self->in >= 0)
-		close(self->in);
-	if (self->out >= 0)
-		close(self->out);
+	if (q->in >= 0)
+		close(q->in);
+	if (q->out >= 0)
+		close(q->out);
 	vfm_set_claim_type1(false);
 }
 
-/* Start QEMU with its monitor on a pair of pipes. */
-static int qemu_start(FIXTURE_DATA(vmm) *self)
+/* Start QEMU with the device at @bdf assigned to its guest. */
+static int qemu_start(struct qemu *q, const char *bdf)
 {
 	char dev[64], mem[16];
 	int to[2], from[2];
 
-	snprintf(dev, sizeof(dev), "vfio-pci,host=%s", self->bdf[0]);
+	snprintf(dev, sizeof(dev), "vfio-pci,host=%s", bdf);
 	snprintf(mem, sizeof(mem), "%dM", GUEST_MB);
 	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC))
 		return -errno;
 
-	self->pid = fork();
-	if (self->pid < 0)
+	q->pid = fork();
+	if (q->pid < 0)
 		return -errno;
-	if (!self->pid) {
+	if (!q->pid) {
 		dup2(to[0], 0);
 		dup2(from[1], 1);
 		dup2(from[1], 2);
-		execl(self->qemu, self->qemu, "-M", "q35", "-m", mem,
+		execl(q->path, q->path, "-M", "q35", "-m", mem,
 		      "-accel", "tcg,tb-size=32", "-nodefaults",
 		      "-display", "none", "-S", "-monitor", "stdio",
 		      "-device", dev, (char *)NULL);
@@ -95,8 +105,8 @@ static int qemu_start(FIXTURE_DATA(vmm) *self)
 	}
 	close(to[0]);
 	close(from[1]);
-	self->in = to[1];
-	self->out = from[0];
+	q->in = to[1];
+	q->out = from[0];
 	return 0;
 }
 
@@ -105,10 +115,10 @@ static int qemu_start(FIXTURE_DATA(vmm) *self)
  * without the line editor's escape sequences.  Return 0, or -ETIMEDOUT or
  * -EPIPE.
  */
-static int qemu_prompt(FIXTURE_DATA(vmm) *self, int seconds)
+static int qemu_prompt(struct qemu *q, int seconds)
 {
 	static const char prompt[] = "(qemu) ";
-	struct pollfd pfd = { .fd = self->out, .events = POLLIN };
+	struct pollfd pfd = { .fd = q->out, .events = POLLIN };
 	time_t end = time(NULL) + seconds;
 	bool escape = false;
 	size_t matched = 0;
@@ -117,10 +127,10 @@ static int qemu_prompt(FIXTURE_DATA(vmm) *self, int seconds)
 	while (time(NULL) < end) {
 		if (poll(&pfd, 1, 1000) != 1)
 			continue;
-		if (read(self->out, &c, 1) != 1)
+		if (read(q->out, &c, 1) != 1)
 			return -EPIPE;
-		if (self->echoing)
-			self->echoing = c != '\n';
+		if (q->echoing)
+			q->echoing = c != '\n';
 		else if (c == 033)
 			escape = true;
 		else if (escape)
@@ -139,13 +149,13 @@ static int qemu_prompt(FIXTURE_DATA(vmm) *self, int seconds)
 }
 
 /* Send a monitor command; its echo is replaced by ours in the log. */
-static int qemu_cmd(FIXTURE_DATA(vmm) *self, const char *cmd)
+static int qemu_cmd(struct qemu *q, const char *cmd)
 {
 	ssize_t len = strlen(cmd);
 
 	fputs(cmd, stderr);
-	self->echoing = true;
-	return write(self->in, cmd, len) == len ? 0 : -EIO;
+	q->echoing = true;
+	return write(q->in, cmd, len) == len ? 0 : -EIO;
 }
 
 static long proc_vmlck_kb(pid_t pid)
@@ -168,34 +178,35 @@ static long proc_vmlck_kb(pid_t pid)
 TEST_F_TIMEOUT(vmm, qemu_runs_a_guest_with_vfio_pci, 300)
 {
 	int refs = vfm_module_refcnt(variant->b.module);
+	struct qemu *q = &self->q;
 	int status;
 
 	ASSERT_LE(0, refs);
-	ASSERT_EQ(0, qemu_start(self));
+	ASSERT_EQ(0, qemu_start(q, self->bdf[0]));
 	/*
 	 * The monitor prints its first prompt when it opens, before the
 	 * devices are realized; it answers commands only from the main
 	 * loop, which runs after them.
 	 */
-	ASSERT_EQ(0, qemu_prompt(self, 240));
-	ASSERT_EQ(0, qemu_cmd(self, "info status\n"));
-	ASSERT_EQ(0, qemu_prompt(self, 240));
+	ASSERT_EQ(0, qemu_prompt(q, 240));
+	ASSERT_EQ(0, qemu_cmd(q, "info status\n"));
+	ASSERT_EQ(0, qemu_prompt(q, 240));
 
 	/* Realized: the container is on the intended backend... */
 	ASSERT_EQ(refs + 1, vfm_module_refcnt(variant->b.module));
 	/* ...and all guest RAM is pinned through it. */
-	ASSERT_LE(GUEST_MB * 1024, proc_vmlck_kb(self->pid));
+	ASSERT_LE(GUEST_MB * 1024, proc_vmlck_kb(q->pid));
 
 	/* Let the firmware run: it enables the device and sizes its BARs. */
-	ASSERT_EQ(0, qemu_cmd(self, "cont\n"));
-	ASSERT_EQ(0, qemu_prompt(self, 60));
+	ASSERT_EQ(0, qemu_cmd(q, "cont\n"));
+	ASSERT_EQ(0, qemu_prompt(q, 60));
 	sleep(5);
-	ASSERT_EQ(0, qemu_cmd(self, "info pci\n"));
-	ASSERT_EQ(0, qemu_prompt(self, 60));
-	ASSERT_EQ(0, qemu_cmd(self, "quit\n"));
+	ASSERT_EQ(0, qemu_cmd(q, "info pci\n"));
+	ASSERT_EQ(0, qemu_prompt(q, 60));
+	ASSERT_EQ(0, qemu_cmd(q, "quit\n"));
 
-	ASSERT_EQ(self->pid, waitpid(self->pid, &status, 0));
-	self->pid = -1;
+	ASSERT_EQ(q->pid, waitpid(q->pid, &status, 0));
+	q->pid = -1;
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
 	ASSERT_EQ(refs, vfm_module_refcnt(variant->b.module));
