@@ -140,17 +140,29 @@ retry:
 	return ret;
 }
 
-/* Make room for @more runs. */
-static int vfm_pages_reserve(struct vfm_pages *p, unsigned long more)
+/*
+ * The runs live in @p->inline_run while there is one, as for every
+ * mapping of physically contiguous memory; beyond that in an array that
+ * doubles as it fills and is trimmed when pinning ends.
+ */
+static int vfm_pages_grow(struct vfm_pages *p)
 {
-	unsigned long want = p->nr_runs + more;
+	unsigned long want = max(2 * p->max_runs, (unsigned long)VFM_MIN_RUNS);
 	struct vfm_pfn_run *runs;
 
-	if (want <= p->max_runs)
+	if (!p->max_runs) {
+		p->runs = &p->inline_run;
+		p->max_runs = 1;
 		return 0;
-	want = max3(want, 2 * p->max_runs, (unsigned long)VFM_MIN_RUNS);
-	runs = kvrealloc(p->runs, array_size(want, sizeof(*runs)),
-			 GFP_KERNEL_ACCOUNT);
+	}
+	if (p->runs == &p->inline_run) {
+		runs = kvmalloc_array(want, sizeof(*runs), GFP_KERNEL_ACCOUNT);
+		if (runs)
+			runs[0] = p->inline_run;
+	} else {
+		runs = kvrealloc(p->runs, array_size(want, sizeof(*runs)),
+				 GFP_KERNEL_ACCOUNT);
+	}
 	if (!runs)
 		return -ENOMEM;
 	p->runs = runs;
@@ -158,20 +170,50 @@ static int vfm_pages_reserve(struct vfm_pages *p, unsigned long more)
 	return 0;
 }
 
-/* Append one frame; the caller reserved room for it. */
-static void vfm_pages_append(struct vfm_pages *p, unsigned long pfn,
-			     bool pinned, bool charged)
+static void vfm_pages_trim(struct vfm_pages *p)
+{
+	struct vfm_pfn_run *runs;
+
+	if (p->runs == &p->inline_run || p->nr_runs == p->max_runs)
+		return;
+	runs = kvrealloc(p->runs, array_size(p->nr_runs, sizeof(*runs)),
+			 GFP_KERNEL_ACCOUNT);
+	if (runs) {
+		p->runs = runs;
+		p->max_runs = p->nr_runs;
+	}
+}
+
+static void vfm_pages_free_runs(struct vfm_pages *p)
+{
+	if (p->runs != &p->inline_run)
+		kvfree(p->runs);
+	p->runs = NULL;
+	p->nr_runs = 0;
+	p->max_runs = 0;
+}
+
+/* Append one frame, to the last run if it continues it. */
+static int vfm_pages_append(struct vfm_pages *p, unsigned long pfn,
+			    bool pinned)
 {
 	struct vfm_pfn_run *run = p->nr_runs ? &p->runs[p->nr_runs - 1] : NULL;
+	int ret;
 
 	if (run && !vfm_disable_hugepages && run->pinned == pinned &&
-	    run->charged == charged && run->pfn + run->npages == pfn) {
+	    run->pfn + run->npages == pfn) {
 		run->npages++;
-		return;
+		return 0;
+	}
+	if (p->nr_runs == p->max_runs) {
+		ret = vfm_pages_grow(p);
+		if (ret)
+			return ret;
 	}
 	p->runs[p->nr_runs++] = (struct vfm_pfn_run){
-		.pfn = pfn, .npages = 1, .pinned = pinned, .charged = charged,
+		.pfn = pfn, .npages = 1, .pinned = pinned,
 	};
+	return 0;
 }
 
 /*
@@ -244,29 +286,27 @@ int vfm_pages_pin(struct vfm_pages *p, unsigned long vaddr,
 
 		if (!got) {
 			/* One PFNMAP frame: neither pinned nor charged. */
-			ret = vfm_pages_reserve(p, 1);
+			ret = vfm_pages_append(p, pfnmap_pfn, false);
 			if (ret)
 				break;
-			vfm_pages_append(p, pfnmap_pfn, false, false);
 			done++;
 			continue;
 		}
 
-		ret = vfm_pages_reserve(p, got);
-		if (ret) {
-			unpin_user_pages(batch, got);
-			break;
-		}
 		for (i = 0; i < got; i++) {
 			unsigned long pfn = page_to_pfn(batch[i]);
-			bool charged = !vfm_pfn_rsvd(pfn);
 
-			vfm_pages_append(p, pfn, true, charged);
-			charge += charged;
+			ret = vfm_pages_append(p, pfn, true);
+			if (ret) {
+				/* Not recorded, so not unpinned below. */
+				unpin_user_pages(batch + i, got - i);
+				break;
+			}
+			charge += !vfm_pfn_rsvd(pfn);
 		}
-		done += got;
-
-		ret = vfm_pages_charge(p, charge);
+		done += i;
+		if (!ret)
+			ret = vfm_pages_charge(p, charge);
 		if (ret)
 			break;
 	}
@@ -274,6 +314,8 @@ int vfm_pages_pin(struct vfm_pages *p, unsigned long vaddr,
 	free_page((unsigned long)batch);
 	if (ret)
 		vfm_pages_unpin(p);
+	else
+		vfm_pages_trim(p);
 	return ret;
 }
 
@@ -298,10 +340,7 @@ void vfm_pages_unpin(struct vfm_pages *p)
 		if (!(i % 64))
 			cond_resched();
 	}
-	kvfree(p->runs);
-	p->runs = NULL;
-	p->nr_runs = 0;
-	p->max_runs = 0;
+	vfm_pages_free_runs(p);
 
 	/* If the mm is gone, so is its locked_vm. */
 	if (p->locked)

@@ -72,14 +72,14 @@ struct vfm_iova {
  * @npages: number of frames.
  * @pinned: the frames were pinned with pin_user_pages_remote() and must be
  *	unpinned; frames of a VM_PFNMAP mapping are not.
- * @charged: the frames are charged to locked_vm; frames without a struct
- *	page or with PageReserved set are not (as in vfio_iommu_type1).
+ *
+ * Which frames are charged to locked_vm is not recorded: the mapping's
+ * total charge is (&vfm_pages.locked).
  */
 struct vfm_pfn_run {
 	unsigned long pfn;
-	unsigned long npages : 62;	/* 64-bit only, see Kconfig */
+	unsigned long npages : 63;	/* 64-bit only, see Kconfig */
 	unsigned long pinned : 1;
-	unsigned long charged : 1;
 };
 
 /**
@@ -91,7 +91,9 @@ struct vfm_pfn_run {
  * @locked: pages charged to @mm's locked_vm.
  * @nr_runs: used entries of @runs.
  * @max_runs: allocated entries of @runs.
- * @runs: the pages, in user virtual address order.
+ * @runs: the pages, in user virtual address order: &@inline_run or an
+ *	array.
+ * @inline_run: the one run of a mapping of contiguous memory.
  */
 struct vfm_pages {
 	struct mm_struct *mm;
@@ -102,6 +104,7 @@ struct vfm_pages {
 	unsigned long nr_runs;
 	unsigned long max_runs;
 	struct vfm_pfn_run *runs;
+	struct vfm_pfn_run inline_run;
 };
 
 /**
