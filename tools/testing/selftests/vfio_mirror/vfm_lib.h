@@ -14,6 +14,10 @@
 #include <linux/vfio.h>
 #include <linux/vfio_mirror.h>
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 /*
  * One row of the backend table.  Every test is a fixture with one variant
  * per row, so each assertion is checked against the kernel's type1 and
