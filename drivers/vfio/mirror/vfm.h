@@ -37,6 +37,14 @@
 
 #include "compat/vfio_private.h"
 
+/*
+ * Mappings are kept in the kernel's interval tree, whose bounds are
+ * unsigned long, and run sizes use 63 bits: vfio-mirror needs a 64-bit
+ * kernel (Kconfig says so too, but an out-of-tree build does not read it).
+ */
+static_assert(sizeof(unsigned long) == sizeof(dma_addr_t) &&
+	      sizeof(unsigned long) == 8, "vfio-mirror needs a 64-bit kernel");
+
 /* The last IOVA of the 64-bit IOVA space. */
 #define VFM_IOVA_MAX		((dma_addr_t)~(dma_addr_t)0)
 
@@ -78,7 +86,7 @@ struct vfm_iova {
  */
 struct vfm_pfn_run {
 	unsigned long pfn;
-	unsigned long npages : 63;	/* 64-bit only, see Kconfig */
+	unsigned long npages : 63;
 	unsigned long pinned : 1;
 };
 
