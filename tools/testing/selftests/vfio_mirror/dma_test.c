@@ -180,38 +180,8 @@ TEST_F(dma, huge_pages_with_and_without_iommu_superpages)
 }
 
 /* Groups joining and leaving a container with live mappings. */
-FIXTURE(groups) {
-	struct vfm_ctx ctx;
-	char *src, *dst;
-};
 
-FIXTURE_VARIANT(groups) {
-	struct vfm_backend b;
-};
-
-FIXTURE_VARIANT_ADD(groups, type1) { .b = VFM_BACKEND_TYPE1 };
-FIXTURE_VARIANT_ADD(groups, mirror) { .b = VFM_BACKEND_MIRROR };
-
-FIXTURE_SETUP(groups)
-{
-	if (!vfm_ctx_setup(_metadata, &self->ctx, &variant->b, 1))
-		return;
-	self->src = vfm_alloc(4 * PG);
-	self->dst = vfm_alloc(4 * PG);
-	ASSERT_NE(NULL, self->src);
-	ASSERT_NE(NULL, self->dst);
-	vfm_fill(self->src, 4 * PG, 0xfeed);
-	memset(self->dst, 0xee, 4 * PG);
-}
-
-FIXTURE_TEARDOWN(groups)
-{
-	vfm_ctx_close(&self->ctx);
-	vfm_free(self->src, 4 * PG);
-	vfm_free(self->dst, 4 * PG);
-}
-
-TEST_F(groups, mappings_reach_a_group_that_joins_later)
+TEST_F(dma, mappings_reach_a_group_that_joins_later)
 {
 	struct vfm_ctx *ctx = &self->ctx;
 	int c = ctx->container;
@@ -232,7 +202,7 @@ TEST_F(groups, mappings_reach_a_group_that_joins_later)
 	ASSERT_EQ(0, memcmp(self->src + 2 * PG, self->dst + PG, LEN));
 }
 
-TEST_F(groups, mappings_made_with_two_groups_reach_both)
+TEST_F(dma, mappings_made_with_two_groups_reach_both)
 {
 	struct vfm_ctx *ctx = &self->ctx;
 
@@ -256,7 +226,7 @@ TEST_F(groups, mappings_made_with_two_groups_reach_both)
 	ASSERT_TRUE(untouched(self->dst, 4 * PG));
 }
 
-TEST_F(groups, a_group_leaving_keeps_the_others_mappings)
+TEST_F(dma, a_group_leaving_keeps_the_others_mappings)
 {
 	struct vfm_ctx *ctx = &self->ctx;
 
