@@ -21,6 +21,6 @@ all: modules
 
 modules clean:
 	@test -n "$(KDIR)" || { echo "no kernel build tree: set KDIR" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $@
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers $@
 
 .PHONY: all modules clean
