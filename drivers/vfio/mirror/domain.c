@@ -15,6 +15,7 @@
  */
 #include <linux/iommu.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 
 #include "vfm.h"
 
@@ -171,24 +172,37 @@ void vfm_domain_unmap_dma(struct vfm_container *c, struct vfm_dma *dma)
 	}
 }
 
-/* Map every mapping of @c into the new domain @d. */
+/*
+ * Map every mapping of @c into the new domain @d, and count it.  On
+ * failure the caller frees @d with whatever it holds.
+ */
 static int vfm_domain_replay(struct vfm_container *c, struct vfm_domain *d)
 {
+	u64 start = ktime_get_ns(), mapped;
 	struct rb_node *node;
-	u64 mapped;
-	int ret;
+	int ret = 0;
 
 	lockdep_assert_held(&c->lock);
 
 	for (node = rb_first_cached(&c->dmas); node; node = rb_next(node)) {
 		struct vfm_dma *dma = rb_entry(node, struct vfm_dma, node.rb);
 
-		/* On failure the caller frees @d with whatever it holds. */
 		ret = vfm_domain_map_pages(d, dma, &mapped);
 		if (ret)
-			return ret;
+			break;
+		d->replayed_mappings++;
+		d->replayed_bytes += mapped;
 	}
-	return 0;
+
+	if (!d->replayed_mappings && !ret)
+		return 0;
+	d->replay_ns = ktime_get_ns() - start;
+	c->replay_ns += d->replay_ns;
+	if (ret)
+		c->replay_failures++;
+	else
+		c->replays++;
+	return ret;
 }
 
 /* Page sizes every domain supports, with sub-PAGE_SIZE sizes folded. */
@@ -313,6 +327,7 @@ int vfm_domain_attach_group(struct vfm_container *c,
 		goto out_detach;
 
 	list_add_tail(&g->next, &nd->groups);
+	nd->id = ++c->next_domain_id;
 	list_add_tail(&nd->next, &c->domains);
 	vfm_domain_update_pgsize(c);
 done:

@@ -11,6 +11,7 @@
  * vfio_iommu_type1, hence the soft dependency below.
  */
 #include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
 #include <uapi/linux/vfio_mirror.h>
@@ -63,12 +64,15 @@ static void *vfm_open(unsigned long type)
 		return ERR_PTR(-ENOMEM);
 
 	mutex_init(&c->lock);
+	c->owner_pid = task_tgid_nr(current);
+	get_task_comm(c->owner_comm, current);
 	c->type = type;
 	c->v2 = type != VFIO_TYPE1_IOMMU;
 	c->dmas = RB_ROOT_CACHED;
 	c->dma_avail = READ_ONCE(vfm_dma_entry_limit);
 	INIT_LIST_HEAD(&c->domains);
 	c->pgsize_bitmap = PAGE_MASK;
+	vfm_debugfs_add(c);
 	return c;
 }
 
@@ -76,6 +80,7 @@ static void vfm_release(void *iommu_data)
 {
 	struct vfm_container *c = iommu_data;
 
+	vfm_debugfs_remove(c);
 	vfm_domain_release_all(c);
 	mutex_destroy(&c->lock);
 	kfree(c);
@@ -123,12 +128,19 @@ static const struct vfio_iommu_driver_ops vfm_ops = {
 
 static int __init vfm_init(void)
 {
-	return vfio_register_iommu_driver(&vfm_ops);
+	int ret;
+
+	vfm_debugfs_init();
+	ret = vfio_register_iommu_driver(&vfm_ops);
+	if (ret)
+		vfm_debugfs_exit();
+	return ret;
 }
 
 static void __exit vfm_exit(void)
 {
 	vfio_unregister_iommu_driver(&vfm_ops);
+	vfm_debugfs_exit();
 }
 
 module_init(vfm_init);

@@ -33,6 +33,7 @@
 #include <linux/iommu.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 
 #include "compat/vfio_private.h"
@@ -166,12 +167,20 @@ struct vfm_group {
  * @domain: the IOMMU domain (IOMMU_DOMAIN_UNMANAGED).
  * @groups: the groups attached to @domain (struct vfm_group).
  * @enforce_cache_coherency: @domain blocks DMA that bypasses IOMMU_CACHE.
+ * @id: number of the domain in its container, for debugfs.
+ * @replayed_mappings: mappings replayed into @domain when it was made.
+ * @replayed_bytes: their bytes.
+ * @replay_ns: how long the replay took.
  */
 struct vfm_domain {
 	struct list_head next;
 	struct iommu_domain *domain;
 	struct list_head groups;
 	bool enforce_cache_coherency;
+	unsigned int id;
+	u64 replayed_mappings;
+	u64 replayed_bytes;
+	u64 replay_ns;
 };
 
 /**
@@ -185,6 +194,14 @@ struct vfm_domain {
  * @domains: the iommu_domains mirroring @dmas (struct vfm_domain).
  * @iova: IOVA ranges every attached group can use.
  * @pgsize_bitmap: page sizes every domain supports.
+ * @id: number of the container, for debugfs (fixed at open).
+ * @owner_pid: the process that set the container's IOMMU (fixed at open).
+ * @owner_comm: its name (fixed at open).
+ * @debugfs: the container's debugfs directory (fixed at open).
+ * @next_domain_id: the id the next new domain gets.
+ * @replays: new domains that had mappings replayed into them.
+ * @replay_failures: replays that failed, making an attach fail.
+ * @replay_ns: time spent in replays, failed ones included.
  */
 struct vfm_container {
 	struct mutex lock;		/* the lock order is at the top */
@@ -195,6 +212,14 @@ struct vfm_container {
 	struct list_head domains;
 	struct vfm_iova iova;
 	u64 pgsize_bitmap;
+	unsigned int id;
+	pid_t owner_pid;
+	char owner_comm[TASK_COMM_LEN];
+	struct dentry *debugfs;
+	unsigned int next_domain_id;
+	u64 replays;
+	u64 replay_failures;
+	u64 replay_ns;
 };
 
 /* Smallest page size of the container: the unit of IOVA and size. */
@@ -244,6 +269,12 @@ void vfm_iova_free(struct vfm_iova *iova);
 int vfm_msi_check_isolation(struct iommu_group *iommu_group);
 int vfm_msi_setup_domain(struct iommu_domain *domain,
 			 struct list_head *resv_regions);
+
+/* debugfs.c: counters for an operator */
+void vfm_debugfs_init(void);
+void vfm_debugfs_exit(void);
+void vfm_debugfs_add(struct vfm_container *c);
+void vfm_debugfs_remove(struct vfm_container *c);
 
 /* ioctl.c: the container ioctls */
 long vfm_ioctl(struct vfm_container *c, unsigned int cmd, unsigned long arg);
