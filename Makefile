@@ -2,8 +2,9 @@
 #
 # vfio-mirror.
 #
-#   make                 build the modules against KDIR
-#   make W=1 C=2         ... with extra warnings and sparse on every file
+#   make                 build vfio_mirror.ko against KDIR
+#   make mock            build vfio_mirror_mock.ko, for the tests only
+#   make W=1 C=2 ...     with extra warnings and sparse on every file
 #   make clean
 #
 # KDIR defaults to the running kernel's build tree and falls back to the
@@ -17,10 +18,21 @@ DEBARCH ?= $(shell dpkg --print-architecture 2>/dev/null)
 KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
 	 $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-$(DEBARCH)))))
 
+MOCK := tools/testing/vfio_mirror_mock
+
 all: modules
 
-modules clean:
+kdir:
 	@test -n "$(KDIR)" || { echo "no kernel build tree: set KDIR" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers $@
 
-.PHONY: all modules clean
+modules: kdir
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers modules
+
+mock: kdir
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(MOCK) modules
+
+clean: kdir
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers clean
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(MOCK) clean
+
+.PHONY: all kdir modules mock clean

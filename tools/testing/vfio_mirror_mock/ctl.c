@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_mirror_mock: the tests' controls, in debugfs.
+ *
+ * /sys/kernel/debug/vfio_mirror_mock/
+ *	remove		write anything: delete every mock device
+ *	mockN/		one directory per device:
+ *	  group		its IOMMU group number
+ *	  pgsizes	page sizes of the domains it makes (hex bitmap)
+ *	  aperture_start, aperture_end	their IOVA aperture (hex)
+ *	  format	page table format; devices of different formats
+ *			cannot share a domain
+ *	  coherent	its domains can enforce cache coherency (Y/N)
+ *	  msi_isolated	its MSIs count as isolated (Y/N)
+ *	  fail_attach	attaching it to a paging domain fails with EIO (Y/N)
+ *	  fail_map_at	the N-th map in a domain it made fails with EIO
+ *	  resv		its reserved regions: read a list; write
+ *			"add TYPE START LENGTH" (TYPE: reserved, msi, sw_msi,
+ *			direct_relaxable) or "clear"
+ *	  mappings	the page table of the paging domain it is attached
+ *			to, "IOVA PHYS SIZE PROT" a leaf; empty otherwise
+ *	  fault		write "IOVA r" or "IOVA w": report_iommu_fault() for
+ *			it in that domain
+ */
+#include <linux/debugfs.h>
+#include <linux/iommu.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "mock.h"
+
+static struct dentry *mock_debugfs_root;
+
+static const char *const mock_resv_names[] = {
+	[IOMMU_RESV_DIRECT] = "direct",
+	[IOMMU_RESV_DIRECT_RELAXABLE] = "direct_relaxable",
+	[IOMMU_RESV_RESERVED] = "reserved",
+	[IOMMU_RESV_MSI] = "msi",
+	[IOMMU_RESV_SW_MSI] = "sw_msi",
+};
+
+static char *mock_ctl_input(const char __user *buf, size_t count)
+{
+	if (count > 128)
+		return ERR_PTR(-EINVAL);
+	return memdup_user_nul(buf, count);
+}
+
+static int mock_group_show(struct seq_file *m, void *unused)
+{
+	struct mock_dev *md = m->private;
+	struct iommu_group *group = iommu_group_get(&md->pdev->dev);
+
+	if (!group)
+		return -ENODEV;
+	seq_printf(m, "%d\n", iommu_group_id(group));
+	iommu_group_put(group);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mock_group);
+
+static int mock_mappings_show(struct seq_file *m, void *unused)
+{
+	struct mock_dev *md = m->private;
+
+	mutex_lock(&md->lock);
+	if (md->attached)
+		mock_domain_dump(md->attached, m);
+	mutex_unlock(&md->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(mock_mappings);
+
+static int mock_resv_show(struct seq_file *m, void *unused)
+{
+	struct mock_dev *md = m->private;
+	struct mock_resv *r;
+
+	mutex_lock(&md->lock);
+	list_for_each_entry(r, &md->resv, list)
+		seq_printf(m, "%s %#llx %#zx\n", mock_resv_names[r->type],
+			   (u64)r->start, r->length);
+	mutex_unlock(&md->lock);
+	return 0;
+}
+
+static int mock_resv_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, mock_resv_show, inode->i_private);
+}
+
+static int mock_resv_add(struct mock_dev *md, const char *type, u64 start,
+			 u64 length)
+{
+	struct mock_resv *r;
+	unsigned int t;
+
+	for (t = 0; t < ARRAY_SIZE(mock_resv_names); t++)
+		if (mock_resv_names[t] && !strcmp(type, mock_resv_names[t]))
+			break;
+	/*
+	 * IOMMU_RESV_DIRECT is refused: the IOMMU core marks a device with
+	 * one as needing it mapped at probe time, which a region added later
+	 * cannot honour.
+	 */
+	if (t == ARRAY_SIZE(mock_resv_names) || t == IOMMU_RESV_DIRECT ||
+	    !length || start + length - 1 < start)
+		return -EINVAL;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	r->start = start;
+	r->length = length;
+	r->type = t;
+	mutex_lock(&md->lock);
+	list_add_tail(&r->list, &md->resv);
+	mutex_unlock(&md->lock);
+	return 0;
+}
+
+static ssize_t mock_resv_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	struct mock_dev *md = file_inode(file)->i_private;
+	struct mock_resv *r, *tmp;
+	char type[24];
+	u64 start, length;
+	char *buf;
+	int ret;
+
+	buf = mock_ctl_input(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+
+	if (sysfs_streq(buf, "clear")) {
+		mutex_lock(&md->lock);
+		list_for_each_entry_safe(r, tmp, &md->resv, list) {
+			list_del(&r->list);
+			kfree(r);
+		}
+		mutex_unlock(&md->lock);
+		ret = 0;
+	} else if (sscanf(buf, "add %23s %llx %llx", type, &start,
+			  &length) == 3) {
+		ret = mock_resv_add(md, type, start, length);
+	} else {
+		ret = -EINVAL;
+	}
+	kfree(buf);
+	return ret ? ret : count;
+}
+
+static const struct file_operations mock_resv_fops = {
+	.owner = THIS_MODULE,
+	.open = mock_resv_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = mock_resv_write,
+};
+
+static ssize_t mock_msi_isolated_write(struct file *file,
+				       const char __user *ubuf, size_t count,
+				       loff_t *ppos)
+{
+	struct mock_dev *md = file_inode(file)->i_private;
+	bool on;
+	int ret;
+
+	ret = kstrtobool_from_user(ubuf, count, &on);
+	if (ret)
+		return ret;
+	mock_set_msi_isolated(md, on);
+	return count;
+}
+
+static ssize_t mock_msi_isolated_read(struct file *file, char __user *ubuf,
+				      size_t count, loff_t *ppos)
+{
+	struct mock_dev *md = file_inode(file)->i_private;
+	char buf[3] = { READ_ONCE(md->msi_isolated) ? 'Y' : 'N', '\n' };
+
+	return simple_read_from_buffer(ubuf, count, ppos, buf, 2);
+}
+
+static const struct file_operations mock_msi_isolated_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = mock_msi_isolated_read,
+	.write = mock_msi_isolated_write,
+};
+
+static ssize_t mock_fault_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct mock_dev *md = file_inode(file)->i_private;
+	char access;
+	u64 iova;
+	char *buf;
+	int ret;
+
+	buf = mock_ctl_input(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = sscanf(buf, "%llx %c", &iova, &access) == 2 &&
+	      (access == 'r' || access == 'w') ? 0 : -EINVAL;
+	kfree(buf);
+	if (ret)
+		return ret;
+
+	mutex_lock(&md->lock);
+	if (md->attached)
+		ret = report_iommu_fault(&md->attached->domain, &md->pdev->dev,
+					 iova, access == 'w' ?
+					 IOMMU_FAULT_WRITE : IOMMU_FAULT_READ);
+	else
+		ret = -ENODEV;
+	mutex_unlock(&md->lock);
+	return ret ? ret : count;
+}
+
+static const struct file_operations mock_fault_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = mock_fault_write,
+};
+
+static ssize_t mock_remove_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	mock_remove_devices();
+	return count;
+}
+
+static const struct file_operations mock_remove_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = mock_remove_write,
+};
+
+/**
+ * mock_ctl_add() - create a device's control directory
+ * @md: the device, probed and bound.
+ */
+void mock_ctl_add(struct mock_dev *md)
+{
+	struct dentry *d;
+	char name[16];
+
+	snprintf(name, sizeof(name), "mock%d", md->id);
+	d = debugfs_create_dir(name, mock_debugfs_root);
+	md->debugfs = d;
+	debugfs_create_file("group", 0444, d, md, &mock_group_fops);
+	debugfs_create_x64("pgsizes", 0644, d, &md->pgsizes);
+	debugfs_create_x64("aperture_start", 0644, d, &md->aperture_start);
+	debugfs_create_x64("aperture_end", 0644, d, &md->aperture_end);
+	debugfs_create_u32("format", 0644, d, &md->format);
+	debugfs_create_bool("coherent", 0644, d, &md->coherent);
+	debugfs_create_bool("fail_attach", 0644, d, &md->fail_attach);
+	debugfs_create_atomic_t("fail_map_at", 0644, d, &md->fail_map_at);
+	debugfs_create_file("msi_isolated", 0644, d, md,
+			    &mock_msi_isolated_fops);
+	debugfs_create_file("resv", 0644, d, md, &mock_resv_fops);
+	debugfs_create_file("mappings", 0444, d, md, &mock_mappings_fops);
+	debugfs_create_file("fault", 0200, d, md, &mock_fault_fops);
+}
+
+/* Create /sys/kernel/debug/vfio_mirror_mock. */
+void mock_ctl_init(void)
+{
+	mock_debugfs_root = debugfs_create_dir("vfio_mirror_mock", NULL);
+	debugfs_create_file("remove", 0200, mock_debugfs_root, NULL,
+			    &mock_remove_fops);
+}
+
+/* Remove it; the devices' directories went with the devices. */
+void mock_ctl_exit(void)
+{
+	debugfs_remove_recursive(mock_debugfs_root);
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_mirror_mock: module set-up, and the mock devices.
+ *
+ * Order of events at load: a software node becomes the mock IOMMU's
+ * fwnode; the IOMMU is registered (with a sysfs entry, which the core
+ * links each probed device to); the VFIO driver is registered; then each
+ * device is created with a fwspec naming the fwnode, and added, upon which
+ * the IOMMU core probes it into a group of its own and the VFIO driver
+ * binds it.
+ *
+ * Every probed device holds a reference on this module (the IOMMU core
+ * takes one on its driver's owner), so the module cannot be unloaded while
+ * the devices exist: writing to debugfs "remove" deletes them first.
+ */
+#include <linux/debugfs.h>
+#include <linux/irqdomain.h>
+#include <linux/module.h>
+#include <linux/property.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+#include "mock.h"
+
+static unsigned int nr_devices = 3;
+module_param(nr_devices, uint, 0444);
+MODULE_PARM_DESC(nr_devices, "Mock devices to create (default: 3, at most 8)");
+
+struct mock_dev *mock_devs[MOCK_MAX_DEVICES];
+struct iommu_device mock_iommu;
+static struct fwnode_handle *mock_fwnode;
+static DEFINE_MUTEX(mock_devices_lock);
+
+/*
+ * A platform device has no MSI domain, so its MSIs never count as
+ * isolated.  A mock device cannot send any; to let a test choose, the
+ * device may be given this empty domain, flagged as isolating.
+ */
+static struct irq_domain *mock_msi_domain;
+static const struct irq_domain_ops mock_msi_domain_ops = {};
+
+/**
+ * mock_set_msi_isolated() - make a device's MSIs count as isolated or not
+ * @md: the device.
+ * @on: isolated.
+ */
+void mock_set_msi_isolated(struct mock_dev *md, bool on)
+{
+	WRITE_ONCE(md->msi_isolated, on);
+	dev_set_msi_domain(&md->pdev->dev, on ? mock_msi_domain : NULL);
+}
+
+static void mock_free_dev(struct mock_dev *md)
+{
+	struct mock_resv *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, &md->resv, list)
+		kfree(r);
+	mutex_destroy(&md->lock);
+	kfree(md);
+}
+
+static int mock_add_device(int id)
+{
+	struct mock_dev *md;
+	int ret;
+
+	md = kzalloc(sizeof(*md), GFP_KERNEL);
+	if (!md)
+		return -ENOMEM;
+	mutex_init(&md->lock);
+	INIT_LIST_HEAD(&md->resv);
+	md->id = id;
+	md->pgsizes = SZ_4K | SZ_2M | SZ_1G;
+	md->aperture_end = (1ULL << 48) - 1;
+
+	md->pdev = platform_device_alloc(MOCK_NAME, id);
+	if (!md->pdev) {
+		mock_free_dev(md);
+		return -ENOMEM;
+	}
+	/*
+	 * iommu_fwspec_init() expects iommu_probe_device_lock, which is not
+	 * exported; it serialises against probing a device that is already
+	 * visible.  This one is not added yet, so nothing else can probe it.
+	 */
+	ret = iommu_fwspec_init(&md->pdev->dev, mock_fwnode);
+	if (ret)
+		goto err_put;
+	mock_set_msi_isolated(md, true);
+
+	mock_devs[id] = md;
+	ret = platform_device_add(md->pdev);
+	if (ret) {
+		mock_devs[id] = NULL;
+		goto err_put;
+	}
+	if (!device_iommu_mapped(&md->pdev->dev)) {
+		dev_err(&md->pdev->dev, "not probed by the mock IOMMU\n");
+		platform_device_unregister(md->pdev);
+		mock_devs[id] = NULL;
+		mock_free_dev(md);
+		return -ENODEV;
+	}
+	mock_ctl_add(md);
+	return 0;
+
+err_put:
+	platform_device_put(md->pdev);
+	mock_free_dev(md);
+	return ret;
+}
+
+/**
+ * mock_remove_devices() - delete every mock device
+ *
+ * Afterwards nothing holds the module and it can be unloaded.
+ *
+ * Return: 0.
+ */
+int mock_remove_devices(void)
+{
+	int i;
+
+	mutex_lock(&mock_devices_lock);
+	for (i = 0; i < MOCK_MAX_DEVICES; i++) {
+		struct mock_dev *md = mock_devs[i];
+
+		if (!md)
+			continue;
+		debugfs_remove_recursive(md->debugfs);
+		platform_device_unregister(md->pdev);
+		mock_devs[i] = NULL;
+		mock_free_dev(md);
+	}
+	mutex_unlock(&mock_devices_lock);
+	return 0;
+}
+
+static int __init mock_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	if (nr_devices > MOCK_MAX_DEVICES)
+		return -EINVAL;
+
+	mock_fwnode = fwnode_create_software_node(NULL, NULL);
+	if (IS_ERR(mock_fwnode))
+		return PTR_ERR(mock_fwnode);
+
+	mock_msi_domain = irq_domain_create_linear(NULL, 1,
+						   &mock_msi_domain_ops, NULL);
+	if (!mock_msi_domain) {
+		ret = -ENOMEM;
+		goto err_fwnode;
+	}
+	mock_msi_domain->flags |= IRQ_DOMAIN_FLAG_ISOLATED_MSI;
+
+	ret = iommu_device_sysfs_add(&mock_iommu, NULL, NULL, MOCK_NAME);
+	if (ret)
+		goto err_irq;
+	/* No hardware device: the fwnode is set here, not taken from one. */
+	mock_iommu.fwnode = mock_fwnode;
+	ret = iommu_device_register(&mock_iommu, &mock_iommu_ops, NULL);
+	if (ret)
+		goto err_sysfs;
+
+	ret = platform_driver_register(&mock_vfio_driver);
+	if (ret)
+		goto err_iommu;
+
+	mock_ctl_init();
+	mutex_lock(&mock_devices_lock);
+	for (i = 0; i < nr_devices && !ret; i++)
+		ret = mock_add_device(i);
+	mutex_unlock(&mock_devices_lock);
+	if (ret) {
+		mock_remove_devices();
+		mock_ctl_exit();
+		platform_driver_unregister(&mock_vfio_driver);
+		goto err_iommu;
+	}
+	return 0;
+
+err_iommu:
+	iommu_device_unregister(&mock_iommu);
+err_sysfs:
+	iommu_device_sysfs_remove(&mock_iommu);
+err_irq:
+	irq_domain_remove(mock_msi_domain);
+err_fwnode:
+	fwnode_remove_software_node(mock_fwnode);
+	return ret;
+}
+
+static void __exit mock_exit(void)
+{
+	mock_remove_devices();
+	mock_ctl_exit();
+	platform_driver_unregister(&mock_vfio_driver);
+	iommu_device_unregister(&mock_iommu);
+	iommu_device_sysfs_remove(&mock_iommu);
+	irq_domain_remove(mock_msi_domain);
+	fwnode_remove_software_node(mock_fwnode);
+}
+
+module_init(mock_init);
+module_exit(mock_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Mock IOMMU and devices for the vfio-mirror kselftests (never ships)");

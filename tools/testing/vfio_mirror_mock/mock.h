@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vfio_mirror_mock: a mock IOMMU and mock devices behind it, for the
+ * vfio-mirror kselftests only.  It never ships.
+ *
+ * The module registers an IOMMU (iommu_device_register()) whose fwnode is
+ * a software node, and creates platform devices "vfio-mirror-mock.N" whose
+ * fwspec names that fwnode, so that the IOMMU core probes them with the
+ * mock's ops and gives each its own group.  A VFIO driver for them
+ * (vfio_register_group_dev()) makes each group a /dev/vfio/N that can join
+ * a container beside real groups.
+ *
+ * Each device is configured through debugfs (ctl.c) before its group joins
+ * a container: the domains it makes (page sizes, aperture, a page table
+ * "format" that other formats cannot share, cache-coherency enforcement),
+ * its reserved regions, MSI isolation, and failures to inject.  A test can
+ * read the page table of the domain a device is attached to and compare
+ * it with the user's mappings.
+ *
+ * Locking: mock_dev::lock protects the device's reserved regions and the
+ * domain it is attached to; the scalar settings are read and written with
+ * READ_ONCE()/WRITE_ONCE() and take effect at the next domain allocation,
+ * attach or map.  A domain's page table is an xarray, with its own lock.
+ */
+#ifndef VFIO_MIRROR_MOCK_H
+#define VFIO_MIRROR_MOCK_H
+
+#include <linux/atomic.h>
+#include <linux/iommu.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/platform_device.h>
+#include <linux/xarray.h>
+
+#define MOCK_NAME		"vfio-mirror-mock"
+#define MOCK_MAX_DEVICES	8
+
+/**
+ * struct mock_resv - a reserved region a mock device reports
+ * @list: entry in mock_dev::resv.
+ * @start: first address.
+ * @length: bytes.
+ * @type: IOMMU_RESV_*.
+ */
+struct mock_resv {
+	struct list_head list;
+	phys_addr_t start;
+	size_t length;
+	enum iommu_resv_type type;
+};
+
+/**
+ * struct mock_dev - one mock device and its settings
+ * @pdev: the platform device.
+ * @id: its number, 0 to nr_devices - 1.
+ * @lock: protects @resv and @attached.
+ * @pgsizes: page sizes of the domains the device makes.
+ * @aperture_start: first IOVA of those domains.
+ * @aperture_end: last IOVA of those domains.
+ * @format: page table format; a domain of another format refuses the
+ *	device, as a domain of another IOMMU unit would.
+ * @coherent: domains the device makes can enforce cache coherency.
+ * @msi_isolated: the device's MSIs count as isolated.
+ * @fail_attach: attaching the device to a paging domain fails with -EIO.
+ * @fail_map_at: the N-th map_pages() from now, in a domain the device
+ *	made, fails with -EIO; 0 for never.
+ * @resv: reserved regions (struct mock_resv).
+ * @attached: the paging domain the device is attached to, or NULL.
+ * @debugfs: the device's debugfs directory.
+ */
+struct mock_dev {
+	struct platform_device *pdev;
+	int id;
+	struct mutex lock;	/* see above */
+	u64 pgsizes;
+	u64 aperture_start;
+	u64 aperture_end;
+	u32 format;
+	bool coherent;
+	bool msi_isolated;
+	bool fail_attach;
+	atomic_t fail_map_at;
+	struct list_head resv;
+	struct mock_domain *attached;
+	struct dentry *debugfs;
+};
+
+/**
+ * struct mock_domain - a paging domain of the mock IOMMU
+ * @domain: the IOMMU core's view.
+ * @owner: the device whose settings made it.
+ * @format: page table format (from @owner).
+ * @coherent: enforces cache coherency.
+ * @ptes: the page table: one entry per leaf, indexed by IOVA >> 12.
+ */
+struct mock_domain {
+	struct iommu_domain domain;
+	struct mock_dev *owner;
+	u32 format;
+	bool coherent;
+	struct xarray ptes;
+};
+
+/* main.c */
+extern struct mock_dev *mock_devs[MOCK_MAX_DEVICES];
+extern struct iommu_device mock_iommu;
+void mock_set_msi_isolated(struct mock_dev *md, bool on);
+int mock_remove_devices(void);
+
+/* iommu.c */
+extern const struct iommu_ops mock_iommu_ops;
+struct mock_dev *mock_dev_of(struct device *dev);
+int mock_domain_dump(struct mock_domain *dom, struct seq_file *m);
+
+/* vfio.c */
+extern struct platform_driver mock_vfio_driver;
+
+/* ctl.c */
+void mock_ctl_init(void);
+void mock_ctl_add(struct mock_dev *md);
+void mock_ctl_exit(void);
+
+#endif /* VFIO_MIRROR_MOCK_H */
