@@ -507,57 +507,123 @@ bool vfm_devices_required(void)
 	return env && *env && strcmp(env, "0");
 }
 
-/* Attach the group of the next edu device and open the device. */
-int vfm_ctx_add(struct vfm_ctx *ctx)
+/* Attach @group_fd; the container's first group sets its IOMMU. */
+static int vfm_ctx_join(struct vfm_ctx *ctx, int group_fd)
+{
+	int ret = vfm_attach(ctx->container, group_fd);
+
+	if (!ret && !ctx->ngroups) {
+		ret = vfm_set_iommu(ctx->container, ctx->b);
+		if (ret)
+			ioctl(group_fd, VFIO_GROUP_UNSET_CONTAINER);
+	}
+	if (!ret)
+		ctx->ngroups++;
+	return ret;
+}
+
+static int vfm_ctx_leave(struct vfm_ctx *ctx, int *group_fd)
+{
+	int ret = ioctl(*group_fd, VFIO_GROUP_UNSET_CONTAINER) ? -errno : 0;
+
+	close(*group_fd);
+	*group_fd = -1;
+	ctx->ngroups--;
+	return ret;
+}
+
+int vfm_ctx_attach_edu(struct vfm_ctx *ctx, int i)
 {
 	char bdfs[VFM_MAX_EDU][32];
 	int n = vfm_edu_find(bdfs, VFM_MAX_EDU);
-	int i = ctx->nedu, fd, ret;
+	int fd, ret;
 
 	if (n < 0)
 		return n;
 	if (i >= n)
 		return -ENODEV;
+	if (ctx->group_fd[i] >= 0)
+		return -EBUSY;
 
 	fd = vfm_open_group(vfm_group_id(bdfs[i]));
 	if (fd < 0)
 		return fd;
-	ret = vfm_attach(ctx->container, fd);
-	if (!ret && !i)
-		ret = vfm_set_iommu(ctx->container, ctx->b);
-	if (!ret)
-		ret = vfm_edu_open(&ctx->edu[i], fd, bdfs[i]);
+	ret = vfm_ctx_join(ctx, fd);
 	if (ret) {
-		close(fd);	/* also detaches the group */
+		close(fd);
 		return ret;
 	}
+	ret = vfm_edu_open(&ctx->edu[i], fd, bdfs[i]);
 	ctx->group_fd[i] = fd;
-	ctx->nedu++;
+	if (ret)
+		vfm_ctx_leave(ctx, &ctx->group_fd[i]);
+	return ret;
+}
+
+int vfm_ctx_detach_edu(struct vfm_ctx *ctx, int i)
+{
+	if (ctx->group_fd[i] < 0)
+		return -ENOENT;
+	vfm_edu_close(&ctx->edu[i]);
+	return vfm_ctx_leave(ctx, &ctx->group_fd[i]);
+}
+
+int vfm_ctx_attach_mock(struct vfm_ctx *ctx, int n)
+{
+	int group = vfm_mock_group(n), fd, ret;
+
+	if (group < 0)
+		return -ENODEV;
+	if (ctx->mock_fd[n] >= 0)
+		return -EBUSY;
+	fd = vfm_open_group(group);
+	if (fd < 0)
+		return fd;
+	ret = vfm_ctx_join(ctx, fd);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	ctx->mock_fd[n] = fd;
 	return 0;
+}
+
+int vfm_ctx_detach_mock(struct vfm_ctx *ctx, int n)
+{
+	if (ctx->mock_fd[n] < 0)
+		return -ENOENT;
+	return vfm_ctx_leave(ctx, &ctx->mock_fd[n]);
+}
+
+/* Attach the group of the next edu device and open the device. */
+int vfm_ctx_add(struct vfm_ctx *ctx)
+{
+	int ret = vfm_ctx_attach_edu(ctx, ctx->nedu);
+
+	if (!ret)
+		ctx->nedu++;
+	return ret;
 }
 
 /* Close the last device and detach its group. */
 int vfm_ctx_remove(struct vfm_ctx *ctx)
 {
-	int i = ctx->nedu - 1, ret;
-
-	if (i < 0)
+	if (!ctx->nedu)
 		return -ENOENT;
-	vfm_edu_close(&ctx->edu[i]);
-	ret = ioctl(ctx->group_fd[i], VFIO_GROUP_UNSET_CONTAINER) ? -errno : 0;
-	close(ctx->group_fd[i]);
-	ctx->nedu--;
-	return ret;
+	return vfm_ctx_detach_edu(ctx, --ctx->nedu);
 }
 
 int vfm_ctx_open(struct vfm_ctx *ctx, const struct vfm_backend *b, int nedu)
 {
 	char bdfs[VFM_MAX_EDU][32];
-	int n, ret;
+	int i, n, ret;
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->b = b;
-	ctx->container = -1;
+	for (i = 0; i < VFM_MAX_EDU; i++)
+		ctx->group_fd[i] = -1;
+	for (i = 0; i < VFM_MAX_MOCK; i++)
+		ctx->mock_fd[i] = -1;
 	n = vfm_edu_find(bdfs, VFM_MAX_EDU);
 	if (n < 0)
 		return n;
@@ -580,13 +646,214 @@ int vfm_ctx_open(struct vfm_ctx *ctx, const struct vfm_backend *b, int nedu)
 /* Devices first, then groups, then the container: the order VFIO needs. */
 void vfm_ctx_close(struct vfm_ctx *ctx)
 {
-	while (ctx->nedu > 0) {
-		int i = --ctx->nedu;
+	int i;
 
+	for (i = 0; i < VFM_MAX_EDU; i++) {
+		if (ctx->group_fd[i] < 0)
+			continue;
 		vfm_edu_close(&ctx->edu[i]);
 		close(ctx->group_fd[i]);
+		ctx->group_fd[i] = -1;
 	}
+	for (i = 0; i < VFM_MAX_MOCK; i++) {
+		if (ctx->mock_fd[i] >= 0)
+			close(ctx->mock_fd[i]);
+		ctx->mock_fd[i] = -1;
+	}
+	ctx->nedu = 0;
+	ctx->ngroups = 0;
 	if (ctx->container >= 0)
 		close(ctx->container);
 	ctx->container = -1;
+}
+
+/* From /proc/self/pagemap: bit 63 present, bits 0-54 the page frame. */
+uint64_t vfm_phys_of(const void *vaddr)
+{
+	uint64_t entry = 0, pg = sysconf(_SC_PAGESIZE);
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	off_t off = (uintptr_t)vaddr / pg * sizeof(entry);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &entry, sizeof(entry), off) != sizeof(entry))
+		entry = 0;
+	close(fd);
+	if (!(entry >> 63))
+		return 0;
+	return (entry & ((1ULL << 55) - 1)) * pg + (uintptr_t)vaddr % pg;
+}
+
+#define MOCK_DEBUGFS	"/sys/kernel/debug/vfio_mirror_mock"
+
+static void mock_path(char *path, size_t len, int n, const char *knob)
+{
+	snprintf(path, len, MOCK_DEBUGFS "/mock%d/%s", n, knob);
+}
+
+bool vfm_mock_present(int n)
+{
+	return vfm_mock_group(n) >= 0;
+}
+
+int vfm_mock_group(int n)
+{
+	char path[PATH_MAX], buf[32];
+
+	mock_path(path, sizeof(path), n, "group");
+	if (read_file(path, buf, sizeof(buf)))
+		return -1;
+	return atoi(buf);
+}
+
+int vfm_mock_set(int n, const char *knob, const char *val)
+{
+	char path[PATH_MAX];
+
+	mock_path(path, sizeof(path), n, knob);
+	return write_file(path, val);
+}
+
+int vfm_mock_set_x(int n, const char *knob, uint64_t val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%#llx", (unsigned long long)val);
+	return vfm_mock_set(n, knob, buf);
+}
+
+/* The module's defaults: see tools/testing/vfio_mirror_mock/main.c. */
+int vfm_mock_reset(int n)
+{
+	int ret = 0;
+
+	ret |= vfm_mock_set_x(n, "pgsizes", 0x40201000);
+	ret |= vfm_mock_set_x(n, "aperture_start", 0);
+	ret |= vfm_mock_set_x(n, "aperture_end", (1ULL << 48) - 1);
+	ret |= vfm_mock_set(n, "format", "0");
+	ret |= vfm_mock_set(n, "coherent", "N");
+	ret |= vfm_mock_set(n, "msi_isolated", "Y");
+	ret |= vfm_mock_set(n, "fail_attach", "N");
+	ret |= vfm_mock_set(n, "fail_map_at", "0");
+	ret |= vfm_mock_set(n, "resv", "clear");
+	return ret ? -EIO : 0;
+}
+
+int vfm_mock_leaves(int n, struct vfm_leaf **out)
+{
+	struct vfm_leaf *leaves = NULL, *tmp;
+	char path[PATH_MAX], prot[4];
+	unsigned long long iova, phys, size;
+	int nr = 0, max = 0;
+	FILE *f;
+
+	mock_path(path, sizeof(path), n, "mappings");
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%llx %llx %llx %3s", &iova, &phys, &size,
+		      prot) == 4) {
+		if (nr == max) {
+			max = max ? 2 * max : 64;
+			tmp = realloc(leaves, max * sizeof(*leaves));
+			if (!tmp) {
+				nr = -ENOMEM;
+				break;
+			}
+			leaves = tmp;
+		}
+		leaves[nr++] = (struct vfm_leaf){
+			.iova = iova, .phys = phys, .size = size,
+			.prot = (strchr(prot, 'r') ? 1 : 0) |
+				(strchr(prot, 'w') ? 2 : 0),
+		};
+	}
+	fclose(f);
+	if (nr < 0)
+		free(leaves);
+	else
+		*out = leaves;
+	return nr;
+}
+
+#define MIRROR_DEBUGFS	"/sys/kernel/debug/vfio_mirror"
+
+/* The debugfs directory of the last container this process set up. */
+static int mirror_dir(char *dir, size_t len)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int best = -1, id;
+	DIR *d;
+
+	d = opendir(MIRROR_DEBUGFS);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		id = atoi(de->d_name);
+		if (id <= best)
+			continue;
+		snprintf(path, sizeof(path), MIRROR_DEBUGFS "/%.16s/info",
+			 de->d_name);
+		if (status_field(path, "owner") == getpid())
+			best = id;
+	}
+	closedir(d);
+	if (best < 0)
+		return -ENOENT;
+	snprintf(dir, len, MIRROR_DEBUGFS "/%d", best);
+	return 0;
+}
+
+long long vfm_mirror_info(const char *key)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 8];
+
+	if (mirror_dir(dir, sizeof(dir)))
+		return -1;
+	snprintf(path, sizeof(path), "%s/info", dir);
+	return status_field(path, key);
+}
+
+/* The value after " @key " in @line, or -1. */
+static long long line_field(const char *line, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p;
+
+	for (p = line; (p = strstr(p, key)); p += klen)
+		if ((p == line || p[-1] == ' ') && p[klen] == ' ')
+			return strtoll(p + klen + 1, NULL, 0);
+	return -1;
+}
+
+static long long mirror_domains_scan(int want, const char *key)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 8], line[512];
+	long long val = -1;
+	int i = 0;
+	FILE *f;
+
+	if (mirror_dir(dir, sizeof(dir)))
+		return -1;
+	snprintf(path, sizeof(path), "%s/domains", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (i++ == want)
+			val = line_field(line, key);
+	}
+	fclose(f);
+	return want < 0 ? i : val;
+}
+
+int vfm_mirror_domains(void)
+{
+	return mirror_domains_scan(-1, NULL);
+}
+
+long long vfm_mirror_domain(int i, const char *key)
+{
+	return mirror_domains_scan(i, key);
 }

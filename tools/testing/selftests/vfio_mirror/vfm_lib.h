@@ -84,21 +84,34 @@ struct vfm_edu {
 	uint64_t config_offset;
 };
 
+#define VFM_MAX_MOCK		3
+
 /*
- * A container with edu devices attached through one backend.  Groups are
- * attached in address order; vfm_ctx_add() attaches the next one.
+ * A container and the groups attached to it through one backend: edu
+ * devices' groups (edu[i] is the i-th edu device by address, its device
+ * open while attached) and mock devices' groups (mockN of the test
+ * module).  The first group to join an empty container sets its IOMMU.
  */
 struct vfm_ctx {
 	const struct vfm_backend *b;
 	int container;
-	int nedu;
-	int group_fd[VFM_MAX_EDU];
+	int ngroups;			/* groups attached */
+	int nedu;			/* edu[0..nedu-1] attached in order */
+	int group_fd[VFM_MAX_EDU];	/* -1: not attached */
 	struct vfm_edu edu[VFM_MAX_EDU];
+	int mock_fd[VFM_MAX_MOCK];	/* -1: not attached */
 };
 
+/* Open a container with edu[0..nedu-1] attached. */
 int vfm_ctx_open(struct vfm_ctx *ctx, const struct vfm_backend *b, int nedu);
+/* Attach edu[nedu]; detach edu[nedu - 1]. */
 int vfm_ctx_add(struct vfm_ctx *ctx);
 int vfm_ctx_remove(struct vfm_ctx *ctx);
+/* Attach or detach edu[i] or mock n, in any order. */
+int vfm_ctx_attach_edu(struct vfm_ctx *ctx, int i);
+int vfm_ctx_detach_edu(struct vfm_ctx *ctx, int i);
+int vfm_ctx_attach_mock(struct vfm_ctx *ctx, int n);
+int vfm_ctx_detach_mock(struct vfm_ctx *ctx, int n);
 void vfm_ctx_close(struct vfm_ctx *ctx);
 bool vfm_devices_required(void);
 
@@ -169,6 +182,35 @@ struct vfio_info_cap_header *vfm_info_cap(struct vfio_iommu_type1_info *info,
 /* Counters. */
 long vfm_vmlck_kb(void);
 long long vfm_pins_outstanding(void);
+
+/* The physical address behind a user address (root only), or 0. */
+uint64_t vfm_phys_of(const void *vaddr);
+
+/*
+ * The mock IOMMU test module (tools/testing/vfio_mirror_mock): its
+ * devices' settings, in /sys/kernel/debug/vfio_mirror_mock/mockN/.
+ */
+struct vfm_leaf {
+	uint64_t iova, phys, size;
+	int prot;		/* IOMMU_READ 1, IOMMU_WRITE 2 */
+};
+
+bool vfm_mock_present(int n);
+int vfm_mock_group(int n);
+int vfm_mock_set(int n, const char *knob, const char *val);
+int vfm_mock_set_x(int n, const char *knob, uint64_t val);
+int vfm_mock_reset(int n);
+/* The leaves of the page table of the domain mock n is attached to. */
+int vfm_mock_leaves(int n, struct vfm_leaf **leaves);
+
+/*
+ * vfio-mirror's debugfs, for the last container this process set up: a
+ * field of its info file, the number of its domains, a field of the i-th
+ * line of its domains file.  -1 if there is none.
+ */
+long long vfm_mirror_info(const char *key);
+int vfm_mirror_domains(void);
+long long vfm_mirror_domain(int i, const char *key);
 
 /* Memory. */
 void *vfm_alloc(size_t size);
