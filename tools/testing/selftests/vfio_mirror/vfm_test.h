@@ -69,4 +69,23 @@ static inline bool vfm_ctx_grow(struct __test_metadata *_metadata,
 	return true;
 }
 
+/**
+ * vfm_need_edu() - make sure the machine has @n edu devices
+ * @_metadata: the test's harness state.
+ * @n: how many.
+ *
+ * Return: true if it has; false when the test was skipped (as for
+ * vfm_ctx_setup()).
+ */
+static inline bool vfm_need_edu(struct __test_metadata *_metadata, int n)
+{
+	char bdfs[VFM_MAX_EDU][32];
+	int found = vfm_edu_find(bdfs, VFM_MAX_EDU);
+
+	if (found < n && !vfm_devices_required())
+		SKIP(return false, "needs %d edu devices on vfio-pci", n);
+	ASSERT_LE(n, found);
+	return true;
+}
+
 #endif /* VFM_TEST_H */

@@ -1,0 +1,723 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * One user IOMMU context across incompatible iommu_domains: edu groups
+ * (behind VT-d or SMMUv3) and mock groups (the test module's IOMMU), whose
+ * domains cannot be shared with the edu groups' or, when their formats
+ * differ, with each other.  Every mapping must be in every domain, proven
+ * by DMA for the edu devices and by reading the mock domains' page tables
+ * against /proc/self/pagemap, whatever order groups join and leave in; and
+ * a failure while mirroring must leave the container as it was.
+ *
+ * vfio_iommu_type1 mirrors too (it replays mappings into new domains), so
+ * every test runs against it and against vfio-mirror.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vfm_test.h"
+
+#define PG		4096ULL
+#define SZ_2M		(2ULL << 20)
+#define RD		VFIO_DMA_MAP_FLAG_READ
+#define WR		VFIO_DMA_MAP_FLAG_WRITE
+#define RW		(RD | WR)
+#define IOVA_SRC	0x100000ULL
+#define IOVA_DST	0x200000ULL
+#define IOVA_NEW	0x600000ULL
+#define IOVA_BIG	0x4000000ULL	/* 2 MiB aligned */
+#define LEN		EDU_DMA_MAX
+#define MAX_MAPS	8
+
+struct mapping {
+	uint64_t iova;
+	char *buf;
+	uint64_t size;
+	uint32_t flags;
+};
+
+/* The container's mappings, as the user made them. */
+struct maplist {
+	int container;
+	int n;
+	struct mapping m[MAX_MAPS];
+};
+
+static int maplist_add(struct maplist *ml, uint64_t iova, char *buf,
+		       uint64_t size, uint32_t flags)
+{
+	int ret = vfm_map(ml->container, iova, buf, size, flags);
+
+	if (!ret)
+		ml->m[ml->n++] = (struct mapping){ iova, buf, size, flags };
+	return ret;
+}
+
+static int maplist_del(struct maplist *ml, uint64_t iova)
+{
+	int i, ret;
+
+	for (i = 0; i < ml->n && ml->m[i].iova != iova; i++)
+		;
+	if (i == ml->n)
+		return -ENOENT;
+	ret = vfm_unmap(ml->container, iova, ml->m[i].size, 0, NULL);
+	if (!ret)
+		ml->m[i] = ml->m[--ml->n];
+	return ret;
+}
+
+static int cmp_leaf(const void *a, const void *b)
+{
+	const struct vfm_leaf *x = a, *y = b;
+
+	return (x->iova > y->iova) - (x->iova < y->iova);
+}
+
+static const struct vfm_leaf *find_leaf(const struct vfm_leaf *l, int n,
+					uint64_t iova)
+{
+	int lo = 0, hi = n - 1;
+
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+
+		if (iova < l[mid].iova)
+			hi = mid - 1;
+		else if (iova >= l[mid].iova + l[mid].size)
+			lo = mid + 1;
+		else
+			return &l[mid];
+	}
+	return NULL;
+}
+
+/*
+ * The page table of the domain mock @n is attached to holds exactly the
+ * user's mappings: every page of every mapping translates to the physical
+ * page behind the user's address, with the mapping's access, and no leaf
+ * lies outside them.  Returns the number of leaves of @size, or -1.
+ */
+static int check_mock(struct __test_metadata *_metadata, int n,
+		      const struct maplist *ml, uint64_t size)
+{
+	struct vfm_leaf *leaves;
+	int nr, i, j, of_size = 0;
+
+	nr = vfm_mock_leaves(n, &leaves);
+	ASSERT_LE(0, nr);
+	qsort(leaves, nr, sizeof(*leaves), cmp_leaf);
+
+	for (i = 0; i < ml->n; i++) {
+		const struct mapping *m = &ml->m[i];
+		int prot = (m->flags & RD ? 1 : 0) | (m->flags & WR ? 2 : 0);
+		uint64_t off;
+
+		for (off = 0; off < m->size; off += PG) {
+			const struct vfm_leaf *l = find_leaf(leaves, nr,
+							     m->iova + off);
+			uint64_t phys = vfm_phys_of(m->buf + off);
+
+			ASSERT_NE(NULL, l) {
+				TH_LOG("mock%d: IOVA %#llx not mapped", n,
+				       (unsigned long long)(m->iova + off));
+			}
+			ASSERT_NE(0, phys);
+			ASSERT_EQ(phys, l->phys + (m->iova + off - l->iova)) {
+				TH_LOG("mock%d: IOVA %#llx", n,
+				       (unsigned long long)(m->iova + off));
+			}
+			ASSERT_EQ(prot, l->prot);
+		}
+	}
+	for (j = 0; j < nr; j++) {
+		bool inside = false;
+
+		for (i = 0; i < ml->n && !inside; i++)
+			inside = leaves[j].iova >= ml->m[i].iova &&
+				 leaves[j].iova + leaves[j].size <=
+				 ml->m[i].iova + ml->m[i].size;
+		ASSERT_TRUE(inside) {
+			TH_LOG("mock%d: stale leaf at %#llx", n,
+			       (unsigned long long)leaves[j].iova);
+		}
+		of_size += leaves[j].size == size;
+	}
+	free(leaves);
+	return of_size;
+}
+
+/* The edu device copies from @src (at IOVA_SRC) to @dst at @dst_iova. */
+static void check_edu(struct __test_metadata *_metadata, struct vfm_edu *edu,
+		      const char *src, char *dst, uint64_t dst_iova)
+{
+	memset(dst, 0xee, LEN);
+	ASSERT_EQ(0, vfm_edu_dma(edu, IOVA_SRC, LEN, false));
+	ASSERT_EQ(0, vfm_edu_dma(edu, dst_iova, LEN, true));
+	ASSERT_EQ(0, memcmp(src, dst, LEN)) {
+		TH_LOG("edu %s: the copy to %#llx did not land", edu->bdf,
+		       (unsigned long long)dst_iova);
+	}
+}
+
+static bool untouched(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)p[i] != 0xee)
+			return false;
+	return true;
+}
+
+FIXTURE(mirror) {
+	struct vfm_ctx ctx;
+	struct maplist ml;
+	char *src, *dst, *buf;
+	size_t buf_size;
+	long vmlck;
+	long long pins;
+};
+
+FIXTURE_VARIANT(mirror) {
+	struct vfm_backend b;
+};
+
+FIXTURE_VARIANT_ADD(mirror, type1) { .b = VFM_BACKEND_TYPE1 };
+FIXTURE_VARIANT_ADD(mirror, mirror) { .b = VFM_BACKEND_MIRROR };
+
+FIXTURE_SETUP(mirror)
+{
+	int n;
+
+	for (n = 0; n < VFM_MAX_MOCK; n++) {
+		if (!vfm_mock_present(n) && !vfm_devices_required())
+			SKIP(return, "needs the vfio_mirror_mock module");
+		ASSERT_EQ(0, vfm_mock_reset(n));
+	}
+	if (!vfm_ctx_setup(_metadata, &self->ctx, &variant->b, 0))
+		return;
+	self->ml.container = self->ctx.container;
+	self->buf_size = 4 << 20;
+	self->src = vfm_alloc(4 * PG);
+	self->dst = vfm_alloc(4 * PG);
+	self->buf = vfm_alloc(self->buf_size);
+	ASSERT_NE(NULL, self->src);
+	ASSERT_NE(NULL, self->dst);
+	ASSERT_NE(NULL, self->buf);
+	vfm_fill(self->src, 4 * PG, 0xabc);
+	self->vmlck = vfm_vmlck_kb();
+	self->pins = vfm_pins_outstanding();
+}
+
+FIXTURE_TEARDOWN(mirror)
+{
+	int n;
+
+	vfm_ctx_close(&self->ctx);
+	vfm_free(self->src, 4 * PG);
+	vfm_free(self->dst, 4 * PG);
+	vfm_free(self->buf, self->buf_size);
+	for (n = 0; n < VFM_MAX_MOCK; n++)
+		vfm_mock_reset(n);
+}
+
+/* Map SRC (device reads), DST (device writes) and 2 MiB of @buf. */
+static void map_basic(struct __test_metadata *_metadata, struct maplist *ml,
+		      char *src, char *dst, char *buf)
+{
+	ASSERT_EQ(0, maplist_add(ml, IOVA_SRC, src, 4 * PG, RD));
+	ASSERT_EQ(0, maplist_add(ml, IOVA_DST, dst, 4 * PG, WR));
+	ASSERT_EQ(0, maplist_add(ml, IOVA_BIG, buf, SZ_2M, RW));
+}
+
+TEST_F(mirror, mappings_reach_a_4k_only_mock_domain)
+{
+	struct vfm_ctx *ctx = &self->ctx;
+	struct vfio_iommu_type1_info *info;
+
+	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set_x(0, "pgsizes", 0x1000));
+
+	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
+	map_basic(_metadata, &self->ml, self->src, self->dst, self->buf);
+	/* Joins with three mappings to replay. */
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+	ASSERT_EQ(2 * 4 + SZ_2M / PG,
+		  check_mock(_metadata, 0, &self->ml, PG));
+
+	/* A mapping made with both domains present reaches both. */
+	ASSERT_EQ(0, maplist_add(&self->ml, IOVA_NEW, self->buf + SZ_2M,
+				 16 * PG, RW));
+	check_mock(_metadata, 0, &self->ml, PG);
+	check_edu(_metadata, &ctx->edu[0], self->src, self->buf + SZ_2M,
+		  IOVA_NEW);
+
+	/* A second edu group uses mappings made before it joined. */
+	if (!vfm_need_edu(_metadata, 2))
+		return;
+	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 1));
+	check_edu(_metadata, &ctx->edu[1], self->src, self->dst, IOVA_DST);
+	check_edu(_metadata, &ctx->edu[0], self->src, self->dst, IOVA_DST);
+
+	/* Only 4 KiB pages are offered while the mock is there. */
+	ASSERT_EQ(0, vfm_get_info(ctx->container, &info));
+	ASSERT_EQ(0x1000, info->iova_pgsizes);
+	free(info);
+}
+
+/* Two 2 MiB huge pages: physically contiguous and aligned. */
+static char *hugetlb_alloc(struct __test_metadata *_metadata, long *old)
+{
+	char val[32];
+	char *p;
+	int fd;
+
+	fd = open("/proc/sys/vm/nr_hugepages", O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, read(fd, val, sizeof(val) - 1));
+	*old = atol(val);
+	snprintf(val, sizeof(val), "%ld", *old + 2);
+	ASSERT_LT(0, pwrite(fd, val, strlen(val), 0));
+	close(fd);
+	p = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE,
+		 -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	return p;
+}
+
+static void hugetlb_free(char *p, long old)
+{
+	char val[32];
+	int fd;
+
+	munmap(p, 2 * SZ_2M);
+	fd = open("/proc/sys/vm/nr_hugepages", O_WRONLY);
+	if (fd < 0)
+		return;
+	snprintf(val, sizeof(val), "%ld", old);
+	if (write(fd, val, strlen(val)) < 0)
+		return;
+	close(fd);
+}
+
+TEST_F(mirror, mappings_reach_a_2m_mock_domain_in_2m_pages)
+{
+	struct vfm_ctx *ctx = &self->ctx;
+	long old;
+	char *huge = hugetlb_alloc(_metadata, &old);
+
+	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set_x(0, "pgsizes", 0x201000));
+
+	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
+	ASSERT_EQ(0, maplist_add(&self->ml, IOVA_SRC, self->src, 4 * PG, RD));
+	ASSERT_EQ(0, maplist_add(&self->ml, IOVA_BIG, huge, 2 * SZ_2M, RW));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+	/* Replayed: the huge pages became two 2 MiB leaves. */
+	ASSERT_EQ(2, check_mock(_metadata, 0, &self->ml, SZ_2M));
+	check_edu(_metadata, &ctx->edu[0], self->src, huge + SZ_2M - 2048,
+		  IOVA_BIG + SZ_2M - 2048);
+
+	/* And so does a mapping made while the mock is there. */
+	ASSERT_EQ(0, maplist_del(&self->ml, IOVA_BIG));
+	ASSERT_EQ(0, maplist_add(&self->ml, IOVA_BIG, huge, 2 * SZ_2M, RW));
+	ASSERT_EQ(2, check_mock(_metadata, 0, &self->ml, SZ_2M));
+	hugetlb_free(huge, old);
+}
+
+TEST_F(mirror, a_smaller_aperture_bounds_the_container)
+{
+	struct vfm_ctx *ctx = &self->ctx;
+	const uint64_t beyond = 0x40000000ULL;
+
+	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set_x(0, "aperture_end", beyond - 1));
+
+	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
+	map_basic(_metadata, &self->ml, self->src, self->dst, self->buf);
+	ASSERT_EQ(0, maplist_add(&self->ml, beyond, self->buf + SZ_2M, PG,
+				 RW));
+	/* A mapping beyond the mock's aperture keeps its group out... */
+	ASSERT_EQ(-EINVAL, vfm_ctx_attach_mock(ctx, 0));
+	check_edu(_metadata, &ctx->edu[0], self->src, self->dst, IOVA_DST);
+	/* ...until it goes. */
+	ASSERT_EQ(0, maplist_del(&self->ml, beyond));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+	check_mock(_metadata, 0, &self->ml, PG);
+	/* With the mock in, nothing beyond its aperture may be mapped. */
+	ASSERT_EQ(-EINVAL, vfm_map(ctx->container, beyond, self->buf, PG, RW));
+	ASSERT_EQ(0, vfm_ctx_detach_mock(ctx, 0));
+	ASSERT_EQ(0, maplist_add(&self->ml, beyond, self->buf + SZ_2M, PG,
+				 RW));
+}
+
+/* GET_INFO's page sizes and IOVA ranges, as a comparable blob. */
+static size_t info_blob(struct __test_metadata *_metadata, int container,
+			char *out, size_t len)
+{
+	struct vfio_iommu_type1_info_cap_iova_range *r;
+	struct vfio_iommu_type1_info *info;
+	size_t n;
+
+	ASSERT_EQ(0, vfm_get_info(container, &info));
+	r = (void *)vfm_info_cap(info, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+	ASSERT_NE(NULL, r);
+	n = sizeof(info->iova_pgsizes) + r->nr_iovas * sizeof(r->iova_ranges[0]);
+	ASSERT_GE(len, n);
+	memcpy(out, &info->iova_pgsizes, sizeof(info->iova_pgsizes));
+	memcpy(out + sizeof(info->iova_pgsizes), r->iova_ranges,
+	       n - sizeof(info->iova_pgsizes));
+	free(info);
+	return n;
+}
+
+TEST_F(mirror, a_failed_replay_leaves_the_container_unchanged)
+{
+	struct vfm_ctx *ctx = &self->ctx;
+	char before[512], after[512];
+	size_t nb, na;
+	long vmlck;
+	long long pins;
+
+	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
+	map_basic(_metadata, &self->ml, self->src, self->dst, self->buf);
+	ASSERT_EQ(0, maplist_add(&self->ml, IOVA_NEW, self->buf + SZ_2M,
+				 16 * PG, RW));
+	nb = info_blob(_metadata, ctx->container, before, sizeof(before));
+	vmlck = vfm_vmlck_kb();
+	pins = vfm_pins_outstanding();
+
+	/* The second map of the replay fails. */
+	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set(0, "fail_map_at", "2"));
+	ASSERT_EQ(-EIO, vfm_ctx_attach_mock(ctx, 0));
+
+	na = info_blob(_metadata, ctx->container, after, sizeof(after));
+	ASSERT_EQ(nb, na);
+	ASSERT_EQ(0, memcmp(before, after, nb));
+	ASSERT_EQ(vmlck, vfm_vmlck_kb());
+	ASSERT_EQ(pins, vfm_pins_outstanding());
+	ASSERT_EQ(0, check_mock(_metadata, 0, &(struct maplist){ 0 }, PG));
+	check_edu(_metadata, &ctx->edu[0], self->src, self->dst, IOVA_DST);
+	if (!strcmp(variant->b.module, "vfio_mirror")) {
+		ASSERT_EQ(1, vfm_mirror_info("replay_failures"));
+		ASSERT_EQ(1, vfm_mirror_domains());
+	}
+
+	/* An attach the IOMMU refuses changes nothing either. */
+	ASSERT_EQ(0, vfm_mock_set(0, "fail_attach", "Y"));
+	ASSERT_EQ(-EIO, vfm_ctx_attach_mock(ctx, 0));
+	ASSERT_EQ(vmlck, vfm_vmlck_kb());
+	ASSERT_EQ(0, vfm_mock_set(0, "fail_attach", "N"));
+
+	/* Without failures it joins, and holds every mapping. */
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+	check_mock(_metadata, 0, &self->ml, PG);
+	ASSERT_EQ(vmlck, vfm_vmlck_kb());
+}
+
+TEST_F(mirror, a_map_failing_in_one_domain_is_undone_in_all)
+{
+	struct vfm_ctx *ctx = &self->ctx;
+	char *x = self->buf + SZ_2M;
+	int round;
+
+	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	/* The mock's domain first, then last, in the container's list. */
+	for (round = 0; round < 2; round++) {
+		long vmlck;
+		long long pins;
+
+		if (round == 0) {
+			ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+			ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
+		} else {
+			ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
+			ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+		}
+		ASSERT_EQ(0, maplist_add(&self->ml, IOVA_SRC, self->src,
+					 4 * PG, RD));
+		vmlck = vfm_vmlck_kb();
+		pins = vfm_pins_outstanding();
+
+		ASSERT_EQ(0, vfm_mock_set(0, "fail_map_at", "1"));
+		ASSERT_EQ(-EIO, vfm_map(ctx->container, IOVA_NEW, x, 16 * PG,
+					RW));
+		ASSERT_EQ(vmlck, vfm_vmlck_kb());
+		ASSERT_EQ(pins, vfm_pins_outstanding());
+		check_mock(_metadata, 0, &self->ml, PG);
+		/* Not in the edu domain either: the device's store faults. */
+		memset(x, 0xee, LEN);
+		ASSERT_EQ(0, vfm_edu_dma(&ctx->edu[0], IOVA_SRC, LEN, false));
+		ASSERT_EQ(0, vfm_edu_dma(&ctx->edu[0], IOVA_NEW, LEN, true));
+		ASSERT_TRUE(untouched(x, LEN));
+
+		/* The range is free again. */
+		ASSERT_EQ(0, maplist_add(&self->ml, IOVA_NEW, x, 16 * PG, RW));
+		check_mock(_metadata, 0, &self->ml, PG);
+		check_edu(_metadata, &ctx->edu[0], self->src, x, IOVA_NEW);
+
+		ASSERT_EQ(0, maplist_del(&self->ml, IOVA_NEW));
+		ASSERT_EQ(0, maplist_del(&self->ml, IOVA_SRC));
+		ASSERT_EQ(0, vfm_ctx_detach_edu(ctx, 0));
+		ASSERT_EQ(0, vfm_ctx_detach_mock(ctx, 0));
+	}
+}
+
+/* Members of the leave-and-rejoin test: edu0, edu1, mock0. */
+static int member_attach(struct vfm_ctx *ctx, int m)
+{
+	return m < 2 ? vfm_ctx_attach_edu(ctx, m) : vfm_ctx_attach_mock(ctx, 0);
+}
+
+static int member_detach(struct vfm_ctx *ctx, int m)
+{
+	return m < 2 ? vfm_ctx_detach_edu(ctx, m) : vfm_ctx_detach_mock(ctx, 0);
+}
+
+/*
+ * Member @m reaches every mapping: an edu member copies from IOVA_SRC to
+ * @dst at @iova; for the mock, its domain's page table is read.
+ */
+static void member_check(struct __test_metadata *_metadata,
+			 struct vfm_ctx *ctx, const struct maplist *ml, int m,
+			 const char *src, char *dst, uint64_t iova)
+{
+	if (m < 2)
+		check_edu(_metadata, &ctx->edu[m], src, dst, iova);
+	else
+		check_mock(_metadata, 0, ml, PG);
+}
+
+TEST_F_TIMEOUT(mirror, groups_leave_and_rejoin_in_every_order, 300)
+{
+	static const int perms[6][3] = {
+		{ 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 },
+		{ 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 },
+	};
+	struct vfm_ctx *ctx = &self->ctx;
+	char *x = self->buf + SZ_2M;
+	int p, m;
+
+	if (!vfm_need_edu(_metadata, 2))
+		return;
+	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	for (m = 0; m < 3; m++)
+		ASSERT_EQ(0, member_attach(ctx, m));
+	map_basic(_metadata, &self->ml, self->src, self->dst, self->buf);
+
+	for (p = 0; p < 6; p++) {
+		const int *o = perms[p];
+
+		/* Two leave; the mappings stay live for the others. */
+		ASSERT_EQ(0, member_detach(ctx, o[0]));
+		member_check(_metadata, ctx, &self->ml, o[1], self->src,
+			     self->dst, IOVA_DST);
+		member_check(_metadata, ctx, &self->ml, o[2], self->src,
+			     self->dst, IOVA_DST);
+		ASSERT_EQ(0, member_detach(ctx, o[1]));
+		member_check(_metadata, ctx, &self->ml, o[2], self->src,
+			     self->dst, IOVA_DST);
+
+		/* A mapping made while they are out reaches them back in. */
+		ASSERT_EQ(0, maplist_add(&self->ml, IOVA_NEW, x, 16 * PG, RW));
+		member_check(_metadata, ctx, &self->ml, o[2], self->src, x,
+			     IOVA_NEW);
+		ASSERT_EQ(0, member_attach(ctx, o[1]));
+		member_check(_metadata, ctx, &self->ml, o[1], self->src, x,
+			     IOVA_NEW);
+		ASSERT_EQ(0, member_attach(ctx, o[0]));
+		member_check(_metadata, ctx, &self->ml, o[0], self->src, x,
+			     IOVA_NEW);
+		ASSERT_EQ(0, maplist_del(&self->ml, IOVA_NEW));
+	}
+}
+
+TEST_F(mirror, closing_with_three_domains_releases_everything)
+{
+	int refs = vfm_module_refcnt(variant->b.module);
+	struct vfm_ctx *ctx = &self->ctx;
+
+	/* No group yet, so no backend holds the container. */
+	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set(1, "format", "2"));
+	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+	map_basic(_metadata, &self->ml, self->src, self->dst, self->buf);
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 1));
+	check_mock(_metadata, 0, &self->ml, PG);
+	check_mock(_metadata, 1, &self->ml, PG);
+	if (!strcmp(variant->b.module, "vfio_mirror"))
+		ASSERT_EQ(3, vfm_mirror_domains());
+	ASSERT_LT(self->vmlck, vfm_vmlck_kb());
+	ASSERT_EQ(refs + 1, vfm_module_refcnt(variant->b.module));
+
+	vfm_ctx_close(ctx);
+	ASSERT_EQ(self->vmlck, vfm_vmlck_kb());
+	ASSERT_EQ(self->pins, vfm_pins_outstanding());
+	ASSERT_EQ(refs, vfm_module_refcnt(variant->b.module));
+}
+
+/* The ranges @r clipped to [0, @last], minus [@hole, @hole_last]. */
+static int expect_ranges(const struct vfio_iova_range *r, int n,
+			 uint64_t last, uint64_t hole, uint64_t hole_last,
+			 struct vfio_iova_range *out)
+{
+	int i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		struct vfio_iova_range c = r[i];
+
+		if (c.start > last)
+			continue;
+		if (c.end > last)
+			c.end = last;
+		if (hole_last < c.start || hole > c.end) {
+			out[k++] = c;
+			continue;
+		}
+		if (hole > c.start)
+			out[k++] = (struct vfio_iova_range){ c.start, hole - 1 };
+		if (hole_last < c.end)
+			out[k++] = (struct vfio_iova_range){ hole_last + 1,
+							     c.end };
+	}
+	return k;
+}
+
+TEST_F(mirror, get_info_intersects_as_groups_come_and_go)
+{
+	struct vfm_ctx *ctx = &self->ctx;
+	const uint64_t last = 0xffffffffULL, hole = 0x20000000ULL;
+	struct vfio_iova_range want[16];
+	char edu_only[512], both[512], again[512];
+	size_t n0, n1, n2, k;
+	uint64_t pgsizes;
+
+	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set_x(0, "pgsizes", 0x1000));
+	ASSERT_EQ(0, vfm_mock_set_x(0, "aperture_end", last));
+	ASSERT_EQ(0, vfm_mock_set(0, "resv", "add reserved 0x20000000 0x100000"));
+
+	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
+	n0 = info_blob(_metadata, ctx->container, edu_only, sizeof(edu_only));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+	n1 = info_blob(_metadata, ctx->container, both, sizeof(both));
+
+	/* Page sizes: those of both; ranges: both apertures, no hole. */
+	memcpy(&pgsizes, edu_only, sizeof(pgsizes));
+	pgsizes &= 0x1000;
+	ASSERT_EQ(0, memcmp(both, &pgsizes, sizeof(pgsizes)));
+	k = expect_ranges((void *)(edu_only + 8), (n0 - 8) / sizeof(want[0]),
+			  last, hole, hole + 0x100000 - 1, want);
+	ASSERT_EQ(8 + k * sizeof(want[0]), n1);
+	ASSERT_EQ(0, memcmp(both + 8, want, k * sizeof(want[0])));
+
+	/* When the mock leaves, the edu group's own view returns. */
+	ASSERT_EQ(0, vfm_ctx_detach_mock(ctx, 0));
+	n2 = info_blob(_metadata, ctx->container, again, sizeof(again));
+	ASSERT_EQ(n0, n2);
+	ASSERT_EQ(0, memcmp(edu_only, again, n0));
+}
+
+TEST_F(mirror, compatible_mock_groups_share_a_domain)
+{
+	struct vfm_ctx *ctx = &self->ctx;
+	bool mirror = !strcmp(variant->b.module, "vfio_mirror");
+
+	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set(1, "format", "1"));
+	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
+	map_basic(_metadata, &self->ml, self->src, self->dst, self->buf);
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 1));
+	check_mock(_metadata, 1, &self->ml, PG);
+	if (mirror) {
+		ASSERT_EQ(2, vfm_mirror_domains());
+		ASSERT_EQ(1, vfm_mirror_info("replays"));
+	}
+
+	/* Of another format, it needs a domain, and a replay, of its own. */
+	ASSERT_EQ(0, vfm_ctx_detach_mock(ctx, 1));
+	ASSERT_EQ(0, vfm_mock_set(1, "format", "2"));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 1));
+	check_mock(_metadata, 1, &self->ml, PG);
+	if (mirror) {
+		ASSERT_EQ(3, vfm_mirror_domains());
+		ASSERT_EQ(2, vfm_mirror_info("replays"));
+	}
+}
+
+TEST_F(mirror, dma_cc_needs_every_domain)
+{
+	const char *env = getenv("VFM_DMA_CC");
+	struct vfm_ctx *ctx = &self->ctx;
+	int cc = env ? atoi(env) : -1;
+
+	if (cc < 0)
+		SKIP(return, "VFM_DMA_CC does not say what the IOMMU implies");
+	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
+	ASSERT_EQ(cc, ioctl(ctx->container, VFIO_CHECK_EXTENSION,
+			    VFIO_DMA_CC_IOMMU));
+	/* A domain that cannot enforce coherency spoils it... */
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+	ASSERT_EQ(0, ioctl(ctx->container, VFIO_CHECK_EXTENSION,
+			   VFIO_DMA_CC_IOMMU));
+	ASSERT_EQ(0, vfm_ctx_detach_mock(ctx, 0));
+	ASSERT_EQ(cc, ioctl(ctx->container, VFIO_CHECK_EXTENSION,
+			    VFIO_DMA_CC_IOMMU));
+	/* ...one that can does not. */
+	ASSERT_EQ(0, vfm_mock_set(0, "coherent", "Y"));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+	ASSERT_EQ(cc, ioctl(ctx->container, VFIO_CHECK_EXTENSION,
+			    VFIO_DMA_CC_IOMMU));
+}
+
+TEST(debugfs_counts_mappings_domains_and_replays)
+{
+	static const struct vfm_backend mirror = VFM_BACKEND_MIRROR;
+	struct vfm_ctx ctx;
+	char *buf = vfm_alloc(1 << 20);
+	int n;
+
+	ASSERT_NE(NULL, buf);
+	for (n = 0; n < VFM_MAX_MOCK; n++)
+		if (!vfm_mock_present(n) && !vfm_devices_required())
+			SKIP(return, "needs the vfio_mirror_mock module");
+	ASSERT_EQ(0, vfm_mock_reset(0));
+	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	if (!vfm_ctx_setup(_metadata, &ctx, &mirror, 1))
+		return;
+	ASSERT_EQ(0, vfm_map(ctx.container, IOVA_SRC, buf, 64 * PG, RW));
+	ASSERT_EQ(0, vfm_map(ctx.container, IOVA_DST, buf + 64 * PG, 16 * PG,
+			     RD));
+	ASSERT_EQ(0, vfm_map(ctx.container, IOVA_NEW, buf, 8 * PG, RW));
+	ASSERT_EQ(1, vfm_mirror_domains());
+	ASSERT_EQ(0, vfm_mirror_info("replays"));
+
+	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 0));
+	ASSERT_EQ(getpid(), vfm_mirror_info("owner"));
+	ASSERT_EQ(3, vfm_mirror_info("mappings"));
+	ASSERT_EQ(88 * PG, vfm_mirror_info("mapped_bytes"));
+	ASSERT_EQ(88, vfm_mirror_info("locked_pages"));
+	ASSERT_EQ(88, vfm_mirror_info("pinned_pages"));
+	ASSERT_EQ(2, vfm_mirror_info("domains"));
+	ASSERT_EQ(2, vfm_mirror_info("groups"));
+	ASSERT_EQ(1, vfm_mirror_info("replays"));
+	ASSERT_LT(0, vfm_mirror_info("replay_ns"));
+	/* The edu domain came first and replayed nothing; the mock's did. */
+	ASSERT_EQ(0, vfm_mirror_domain(0, "replayed_mappings"));
+	ASSERT_EQ(3, vfm_mirror_domain(1, "replayed_mappings"));
+	ASSERT_EQ(88 * PG, vfm_mirror_domain(1, "replayed_bytes"));
+	ASSERT_EQ(0x40201000, vfm_mirror_domain(1, "pgsizes"));
+	vfm_ctx_close(&ctx);
+	vfm_mock_reset(0);
+	vfm_free(buf, 1 << 20);
+}
+
+TEST_HARNESS_MAIN
