@@ -678,11 +678,25 @@ TEST_F(mirror, dma_cc_needs_every_domain)
 			    VFIO_DMA_CC_IOMMU));
 }
 
+/* Copy a file into the test's log. */
+static void log_file(const char *path)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		ksft_print_msg("%s", line);
+	fclose(f);
+}
+
 TEST(debugfs_counts_mappings_domains_and_replays)
 {
 	static const struct vfm_backend mirror = VFM_BACKEND_MIRROR;
-	struct vfm_ctx ctx;
 	char *buf = vfm_alloc(1 << 20);
+	char dir[256], path[300];
+	struct vfm_ctx ctx;
 	int n;
 
 	ASSERT_NE(NULL, buf);
@@ -715,6 +729,12 @@ TEST(debugfs_counts_mappings_domains_and_replays)
 	ASSERT_EQ(3, vfm_mirror_domain(1, "replayed_mappings"));
 	ASSERT_EQ(88 * PG, vfm_mirror_domain(1, "replayed_bytes"));
 	ASSERT_EQ(0x40201000, vfm_mirror_domain(1, "pgsizes"));
+
+	ASSERT_EQ(0, vfm_mirror_dir(dir, sizeof(dir)));
+	snprintf(path, sizeof(path), "%s/info", dir);
+	log_file(path);
+	snprintf(path, sizeof(path), "%s/domains", dir);
+	log_file(path);
 	vfm_ctx_close(&ctx);
 	vfm_mock_reset(0);
 	vfm_free(buf, 1 << 20);

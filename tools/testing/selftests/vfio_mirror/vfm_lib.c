@@ -779,7 +779,7 @@ int vfm_mock_leaves(int n, struct vfm_leaf **out)
 #define MIRROR_DEBUGFS	"/sys/kernel/debug/vfio_mirror"
 
 /* The debugfs directory of the last container this process set up. */
-static int mirror_dir(char *dir, size_t len)
+int vfm_mirror_dir(char *dir, size_t len)
 {
 	char path[PATH_MAX];
 	struct dirent *de;
@@ -809,7 +809,7 @@ long long vfm_mirror_info(const char *key)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 8];
 
-	if (mirror_dir(dir, sizeof(dir)))
+	if (vfm_mirror_dir(dir, sizeof(dir)))
 		return -1;
 	snprintf(path, sizeof(path), "%s/info", dir);
 	return status_field(path, key);
@@ -834,7 +834,7 @@ static long long mirror_domains_scan(int want, const char *key)
 	int i = 0;
 	FILE *f;
 
-	if (mirror_dir(dir, sizeof(dir)))
+	if (vfm_mirror_dir(dir, sizeof(dir)))
 		return -1;
 	snprintf(path, sizeof(path), "%s/domains", dir);
 	f = fopen(path, "r");

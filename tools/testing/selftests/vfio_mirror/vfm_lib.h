@@ -204,10 +204,11 @@ int vfm_mock_reset(int n);
 int vfm_mock_leaves(int n, struct vfm_leaf **leaves);
 
 /*
- * vfio-mirror's debugfs, for the last container this process set up: a
- * field of its info file, the number of its domains, a field of the i-th
- * line of its domains file.  -1 if there is none.
+ * vfio-mirror's debugfs, for the last container this process set up: its
+ * directory (0 or -errno), a field of its info file, the number of its
+ * domains, a field of the i-th line of its domains file (-1 if none).
  */
+int vfm_mirror_dir(char *dir, size_t len);
 long long vfm_mirror_info(const char *key);
 int vfm_mirror_domains(void);
 long long vfm_mirror_domain(int i, const char *key);
