@@ -678,6 +678,18 @@ TEST_F(mirror, dma_cc_needs_every_domain)
 			    VFIO_DMA_CC_IOMMU));
 }
 
+TEST_F(mirror, mock_faults_reach_report_iommu_fault)
+{
+	struct vfm_ctx *ctx = &self->ctx;
+
+	/* Not in a paging domain: nothing to report in. */
+	ASSERT_EQ(-ENODEV, vfm_mock_set(0, "fault", "0x100000 w"));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+	/* Reported; no backend installs a handler (yet): -ENOSYS. */
+	ASSERT_EQ(-ENOSYS, vfm_mock_set(0, "fault", "0x100000 w"));
+	ASSERT_EQ(-EINVAL, vfm_mock_set(0, "fault", "0x100000 x"));
+}
+
 /* Copy a file into the test's log. */
 static void log_file(const char *path)
 {
