@@ -667,6 +667,40 @@ void vfm_ctx_close(struct vfm_ctx *ctx)
 	ctx->container = -1;
 }
 
+#define TRACEFS		"/sys/kernel/tracing"
+
+int vfm_trace_event(const char *event, bool on)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), TRACEFS "/events/%s/enable", event);
+	return write_file(path, on ? "1" : "0");
+}
+
+int vfm_trace_clear(void)
+{
+	int fd = open(TRACEFS "/trace", O_WRONLY | O_TRUNC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+bool vfm_trace_find(const char *text)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen(TRACEFS "/trace", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, text);
+	fclose(f);
+	return found;
+}
+
 /* From /proc/self/pagemap: bit 63 present, bits 0-54 the page frame. */
 uint64_t vfm_phys_of(const void *vaddr)
 {

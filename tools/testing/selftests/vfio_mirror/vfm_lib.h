@@ -183,6 +183,15 @@ struct vfio_info_cap_header *vfm_info_cap(struct vfio_iommu_type1_info *info,
 long vfm_vmlck_kb(void);
 long long vfm_pins_outstanding(void);
 
+/*
+ * Kernel trace events (tracefs at /sys/kernel/tracing): enable or disable
+ * one ("iommu/io_page_fault"), empty the buffer, look for a line with
+ * @text in it.
+ */
+int vfm_trace_event(const char *event, bool on);
+int vfm_trace_clear(void);
+bool vfm_trace_find(const char *text);
+
 /* The physical address behind a user address (root only), or 0. */
 uint64_t vfm_phys_of(const void *vaddr);
 
