@@ -38,7 +38,7 @@ FIXTURE_SETUP(dma)
 	ASSERT_NE(NULL, self->src);
 	ASSERT_NE(NULL, self->dst);
 	vfm_fill(self->src, 4 * PG, 0x5eed);
-	memset(self->dst, 0xee, 4 * PG);
+	memset(self->dst, VFM_POISON, 4 * PG);
 }
 
 FIXTURE_TEARDOWN(dma)
@@ -60,16 +60,6 @@ static int store(struct vfm_edu *edu, uint64_t iova)
 	return vfm_edu_dma(edu, iova, LEN, true);
 }
 
-static bool untouched(const char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)p[i] != 0xee)
-			return false;
-	return true;
-}
-
 TEST_F(dma, device_reads_and_writes_mapped_memory)
 {
 	struct vfm_edu *edu = &self->ctx.edu[0];
@@ -81,8 +71,8 @@ TEST_F(dma, device_reads_and_writes_mapped_memory)
 	ASSERT_EQ(0, store(edu, IOVA_DST + 2 * PG));
 
 	ASSERT_EQ(0, memcmp(self->src + PG, self->dst + 2 * PG, LEN));
-	ASSERT_TRUE(untouched(self->dst, 2 * PG));
-	ASSERT_TRUE(untouched(self->dst + 2 * PG + LEN, 2 * PG - LEN));
+	ASSERT_TRUE(vfm_untouched(self->dst, 2 * PG));
+	ASSERT_TRUE(vfm_untouched(self->dst + 2 * PG + LEN, 2 * PG - LEN));
 }
 
 TEST_F(dma, unmapped_memory_is_not_written)
@@ -100,9 +90,9 @@ TEST_F(dma, unmapped_memory_is_not_written)
 
 	/* ...after unmap the same store must not reach memory. */
 	ASSERT_EQ(0, vfm_unmap(c, IOVA_DST, 4 * PG, 0, NULL));
-	memset(self->dst, 0xee, 4 * PG);
+	memset(self->dst, VFM_POISON, 4 * PG);
 	ASSERT_EQ(0, store(edu, IOVA_DST));
-	ASSERT_TRUE(untouched(self->dst, 4 * PG));
+	ASSERT_TRUE(vfm_untouched(self->dst, 4 * PG));
 }
 
 TEST_F(dma, read_only_memory_is_not_written)
@@ -114,7 +104,7 @@ TEST_F(dma, read_only_memory_is_not_written)
 	ASSERT_EQ(0, vfm_map(c, IOVA_DST, self->dst, 4 * PG, RD));
 	ASSERT_EQ(0, load(edu, IOVA_SRC));
 	ASSERT_EQ(0, store(edu, IOVA_DST));
-	ASSERT_TRUE(untouched(self->dst, 4 * PG));
+	ASSERT_TRUE(vfm_untouched(self->dst, 4 * PG));
 }
 
 TEST_F(dma, mappings_span_many_pin_batches)
@@ -128,7 +118,7 @@ TEST_F(dma, mappings_span_many_pin_batches)
 
 	buf = vfm_alloc(size);
 	ASSERT_NE(NULL, buf);
-	memset(buf, 0xee, size);
+	memset(buf, VFM_POISON, size);
 	ASSERT_EQ(0, vfm_map(self->ctx.container, IOVA_SRC, self->src, 4 * PG,
 			     RD));
 	ASSERT_EQ(0, vfm_map(self->ctx.container, iova, buf, size, RD | WR));
@@ -155,7 +145,7 @@ TEST_F(dma, huge_pages_with_and_without_iommu_superpages)
 	ASSERT_NE(MAP_FAILED, raw);
 	buf = (char *)(((uintptr_t)raw + size - 1) & ~(uintptr_t)(size - 1));
 	madvise(buf, size, MADV_HUGEPAGE);
-	memset(buf, 0xee, size);
+	memset(buf, VFM_POISON, size);
 
 	ASSERT_EQ(0, vfm_param_read(variant->b.module, "disable_hugepages",
 				    old, sizeof(old)));
@@ -172,7 +162,7 @@ TEST_F(dma, huge_pages_with_and_without_iommu_superpages)
 		ASSERT_EQ(0, memcmp(self->src, buf + (2 << 20) - 2048, LEN));
 		ASSERT_EQ(0, vfm_unmap(self->ctx.container, iova, size, 0,
 				       NULL));
-		memset(buf, 0xee, size);
+		memset(buf, VFM_POISON, size);
 	}
 	ASSERT_EQ(0, vfm_param_write(variant->b.module, "disable_hugepages",
 				     old));
@@ -220,10 +210,10 @@ TEST_F(dma, mappings_made_with_two_groups_reach_both)
 
 	/* Unmapped for both. */
 	ASSERT_EQ(0, vfm_unmap(ctx->container, IOVA_DST, 4 * PG, 0, NULL));
-	memset(self->dst, 0xee, 4 * PG);
+	memset(self->dst, VFM_POISON, 4 * PG);
 	ASSERT_EQ(0, store(&ctx->edu[0], IOVA_DST));
 	ASSERT_EQ(0, store(&ctx->edu[1], IOVA_DST + PG));
-	ASSERT_TRUE(untouched(self->dst, 4 * PG));
+	ASSERT_TRUE(vfm_untouched(self->dst, 4 * PG));
 }
 
 TEST_F(dma, a_group_leaving_keeps_the_others_mappings)
@@ -243,7 +233,7 @@ TEST_F(dma, a_group_leaving_keeps_the_others_mappings)
 
 	/* And it can come back. */
 	ASSERT_EQ(0, vfm_ctx_add(ctx));
-	memset(self->dst, 0xee, 4 * PG);
+	memset(self->dst, VFM_POISON, 4 * PG);
 	ASSERT_EQ(0, load(&ctx->edu[1], IOVA_SRC + PG));
 	ASSERT_EQ(0, store(&ctx->edu[1], IOVA_DST));
 	ASSERT_EQ(0, memcmp(self->src + PG, self->dst, LEN));

@@ -153,23 +153,13 @@ static int check_mock(struct __test_metadata *_metadata, int n,
 static void check_edu(struct __test_metadata *_metadata, struct vfm_edu *edu,
 		      const char *src, char *dst, uint64_t dst_iova)
 {
-	memset(dst, 0xee, LEN);
+	memset(dst, VFM_POISON, LEN);
 	ASSERT_EQ(0, vfm_edu_dma(edu, IOVA_SRC, LEN, false));
 	ASSERT_EQ(0, vfm_edu_dma(edu, dst_iova, LEN, true));
 	ASSERT_EQ(0, memcmp(src, dst, LEN)) {
 		TH_LOG("edu %s: the copy to %#llx did not land", edu->bdf,
 		       (unsigned long long)dst_iova);
 	}
-}
-
-static bool untouched(const char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)p[i] != 0xee)
-			return false;
-	return true;
 }
 
 FIXTURE(mirror) {
@@ -451,10 +441,10 @@ TEST_F(mirror, a_map_failing_in_one_domain_is_undone_in_all)
 		ASSERT_EQ(pins, vfm_pins_outstanding());
 		check_mock(_metadata, 0, &self->ml, PG);
 		/* Not in the edu domain either: the device's store faults. */
-		memset(x, 0xee, LEN);
+		memset(x, VFM_POISON, LEN);
 		ASSERT_EQ(0, vfm_edu_dma(&ctx->edu[0], IOVA_SRC, LEN, false));
 		ASSERT_EQ(0, vfm_edu_dma(&ctx->edu[0], IOVA_NEW, LEN, true));
-		ASSERT_TRUE(untouched(x, LEN));
+		ASSERT_TRUE(vfm_untouched(x, LEN));
 
 		/* The range is free again. */
 		ASSERT_EQ(0, maplist_add(&self->ml, IOVA_NEW, x, 16 * PG, RW));

@@ -98,12 +98,11 @@ TEST_F(release, old_iovas_are_gone_in_a_new_container)
 {
 	struct vfm_ctx *ctx = &self->ctx;
 	char *src = vfm_alloc(PG);
-	size_t i;
 
 	ASSERT_NE(NULL, src);
 	vfm_fill(src, PG, 42);
 	vfm_ctx_close(ctx);
-	memset(self->buf, 0xee, SIZE);
+	memset(self->buf, VFM_POISON, SIZE);
 
 	ASSERT_EQ(0, vfm_ctx_open(ctx, &variant->b, 1));
 	ASSERT_EQ(0, vfm_map(ctx->container, 0x4000000, src, PG,
@@ -111,8 +110,7 @@ TEST_F(release, old_iovas_are_gone_in_a_new_container)
 	ASSERT_EQ(0, vfm_edu_dma(&ctx->edu[0], 0x4000000, EDU_DMA_MAX, false));
 	/* A store to the old IOVA must fault, not reach the old buffer. */
 	ASSERT_EQ(0, vfm_edu_dma(&ctx->edu[0], IOVA, EDU_DMA_MAX, true));
-	for (i = 0; i < SIZE; i++)
-		ASSERT_EQ(0xee, (unsigned char)self->buf[i]);
+	ASSERT_TRUE(vfm_untouched(self->buf, SIZE));
 	vfm_free(src, PG);
 }
 

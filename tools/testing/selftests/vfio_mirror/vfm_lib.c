@@ -489,6 +489,17 @@ void vfm_free(void *p, size_t size)
 		munmap(p, size);
 }
 
+bool vfm_untouched(const void *p, size_t size)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		if (b[i] != VFM_POISON)
+			return false;
+	return true;
+}
+
 void vfm_fill(void *p, size_t size, uint32_t seed)
 {
 	uint32_t *w = p;
@@ -507,19 +518,25 @@ bool vfm_devices_required(void)
 	return env && *env && strcmp(env, "0");
 }
 
-/* Attach @group_fd; the container's first group sets its IOMMU. */
-static int vfm_ctx_join(struct vfm_ctx *ctx, int group_fd)
+/*
+ * Open group @group_id and attach it; the container's first group sets
+ * its IOMMU.  Return the group's file, or -errno.
+ */
+static int vfm_ctx_join(struct vfm_ctx *ctx, int group_id)
 {
-	int ret = vfm_attach(ctx->container, group_fd);
+	int fd = vfm_open_group(group_id), ret;
 
-	if (!ret && !ctx->ngroups) {
+	if (fd < 0)
+		return fd;
+	ret = vfm_attach(ctx->container, fd);
+	if (!ret && !ctx->ngroups)
 		ret = vfm_set_iommu(ctx->container, ctx->b);
-		if (ret)
-			ioctl(group_fd, VFIO_GROUP_UNSET_CONTAINER);
+	if (ret) {
+		close(fd);	/* also detaches it */
+		return ret;
 	}
-	if (!ret)
-		ctx->ngroups++;
-	return ret;
+	ctx->ngroups++;
+	return fd;
 }
 
 static int vfm_ctx_leave(struct vfm_ctx *ctx, int *group_fd)
@@ -545,14 +562,9 @@ int vfm_ctx_attach_edu(struct vfm_ctx *ctx, int i)
 	if (ctx->group_fd[i] >= 0)
 		return -EBUSY;
 
-	fd = vfm_open_group(vfm_group_id(bdfs[i]));
+	fd = vfm_ctx_join(ctx, vfm_group_id(bdfs[i]));
 	if (fd < 0)
 		return fd;
-	ret = vfm_ctx_join(ctx, fd);
-	if (ret) {
-		close(fd);
-		return ret;
-	}
 	ret = vfm_edu_open(&ctx->edu[i], fd, bdfs[i]);
 	ctx->group_fd[i] = fd;
 	if (ret)
@@ -570,20 +582,15 @@ int vfm_ctx_detach_edu(struct vfm_ctx *ctx, int i)
 
 int vfm_ctx_attach_mock(struct vfm_ctx *ctx, int n)
 {
-	int group = vfm_mock_group(n), fd, ret;
+	int group = vfm_mock_group(n), fd;
 
 	if (group < 0)
 		return -ENODEV;
 	if (ctx->mock_fd[n] >= 0)
 		return -EBUSY;
-	fd = vfm_open_group(group);
+	fd = vfm_ctx_join(ctx, group);
 	if (fd < 0)
 		return fd;
-	ret = vfm_ctx_join(ctx, fd);
-	if (ret) {
-		close(fd);
-		return ret;
-	}
 	ctx->mock_fd[n] = fd;
 	return 0;
 }

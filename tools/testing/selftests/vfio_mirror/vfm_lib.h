@@ -222,9 +222,14 @@ long long vfm_mirror_info(const char *key);
 int vfm_mirror_domains(void);
 long long vfm_mirror_domain(int i, const char *key);
 
-/* Memory. */
+/*
+ * Memory.  Buffers a DMA must not reach are filled with VFM_POISON and
+ * checked with vfm_untouched().
+ */
+#define VFM_POISON		0xee
 void *vfm_alloc(size_t size);
 void vfm_free(void *p, size_t size);
 void vfm_fill(void *p, size_t size, uint32_t seed);
+bool vfm_untouched(const void *p, size_t size);
 
 #endif /* VFM_LIB_H */
