@@ -83,6 +83,12 @@ static int vfm_domains_show(struct seq_file *m, void *unused)
 			seq_printf(m, "%s%d", sep, iommu_group_id(g->iommu_group));
 			sep = ",";
 		}
+		if (d->msi_cookie)
+			seq_printf(m, " msi %#llx-%#llx",
+				   (u64)d->msi_window.start,
+				   (u64)d->msi_window.last);
+		else
+			seq_puts(m, " msi none");
 		seq_printf(m, " replayed_mappings %llu replayed_bytes %llu replay_ns %llu\n",
 			   d->replayed_mappings, d->replayed_bytes,
 			   d->replay_ns);

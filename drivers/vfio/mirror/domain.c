@@ -241,13 +241,16 @@ static void vfm_free_resv_regions(struct list_head *regions)
  *
  * Return: 0; -EINVAL when the group is already attached, when no IOVA
  * would remain usable, or when an existing mapping lies outside what the
- * group can use (its aperture and reserved regions); -EPERM when the
- * group's MSIs are not isolated and allow_unsafe_interrupts is off; or an
- * error of the IOMMU core.  On failure the container is unchanged.
+ * group can use (its aperture and reserved regions, its MSI window among
+ * them); -EPERM when the group's MSIs are not isolated and
+ * allow_unsafe_interrupts is off; or an error of the IOMMU core.  On
+ * failure the container is unchanged (but for an MSI cookie given to an
+ * existing domain, which is harmless and lasts as long as the domain).
  */
 int vfm_domain_attach_group(struct vfm_container *c,
 			    struct iommu_group *iommu_group)
 {
+	struct vfm_iova_range msi_window, *msi = NULL;
 	struct iommu_domain_geometry *geo;
 	struct vfm_domain *nd, *d;
 	struct vfm_iova iova = {};
@@ -284,6 +287,8 @@ int vfm_domain_attach_group(struct vfm_container *c,
 	ret = iommu_get_group_resv_regions(iommu_group, &resv);
 	if (ret)
 		goto out_detach;
+	if (vfm_msi_sw_window(&resv, &msi_window))
+		msi = &msi_window;
 
 	ret = vfm_iova_compute(c, g, &resv, &iova);
 	if (ret)
@@ -292,7 +297,7 @@ int vfm_domain_attach_group(struct vfm_container *c,
 	if (!iova.nr || !vfm_iova_covers_dmas(c, &iova))
 		goto out_detach;
 
-	ret = vfm_msi_check_isolation(iommu_group);
+	ret = vfm_msi_check_isolation(iommu_group, &g->msi_isolated);
 	if (ret)
 		goto out_detach;
 
@@ -305,8 +310,12 @@ int vfm_domain_attach_group(struct vfm_container *c,
 			nd->domain->ops->enforce_cache_coherency(nd->domain);
 
 	list_for_each_entry(d, &c->domains, next) {
-		if (!vfm_domain_compatible(d, nd))
+		if (!vfm_domain_compatible(d, nd) || !vfm_msi_domain_fits(d, msi))
 			continue;
+		/* Before the group's devices can set up interrupts. */
+		ret = vfm_msi_domain_prepare(d, msi);
+		if (ret)
+			goto out_detach;
 		iommu_detach_group(nd->domain, iommu_group);
 		if (!iommu_attach_group(d->domain, iommu_group)) {
 			vfm_domain_free(nd);
@@ -322,7 +331,7 @@ int vfm_domain_attach_group(struct vfm_container *c,
 	if (ret)
 		goto out_detach;
 
-	ret = vfm_msi_setup_domain(nd->domain, &resv);
+	ret = vfm_msi_domain_prepare(nd, msi);
 	if (ret)
 		goto out_detach;
 

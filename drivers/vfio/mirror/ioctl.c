@@ -90,6 +90,37 @@ static int vfm_info_add_dma_avail_cap(struct vfm_container *c,
 	return vfio_info_add_capability(caps, &cap.header, sizeof(cap));
 }
 
+static int vfm_info_add_msi_cap(struct vfm_container *c,
+				struct vfio_info_cap *caps)
+{
+	struct vfio_mirror_info_cap_msi *cap;
+	struct vfio_info_cap_header *header;
+	struct vfm_msi_window *windows;
+	bool isolated;
+	int nr, i;
+
+	nr = vfm_msi_report(c, &isolated, &windows);
+	if (nr < 0)
+		return nr;
+	header = vfio_info_cap_add(caps, struct_size(cap, windows, nr),
+				   VFIO_MIRROR_INFO_CAP_MSI, 1);
+	if (IS_ERR(header)) {
+		kfree(windows);
+		return PTR_ERR(header);
+	}
+	cap = container_of(header, struct vfio_mirror_info_cap_msi, header);
+	cap->flags = isolated ? VFIO_MIRROR_MSI_ISOLATED : 0;
+	cap->nr_windows = nr;
+	for (i = 0; i < nr; i++) {
+		cap->windows[i].start = windows[i].range.start;
+		cap->windows[i].end = windows[i].range.last;
+		cap->windows[i].flags = windows[i].translated ?
+					VFIO_MIRROR_MSI_WINDOW_TRANSLATED : 0;
+	}
+	kfree(windows);
+	return 0;
+}
+
 static long vfm_ioctl_get_info(struct vfm_container *c,
 			       struct vfio_iommu_type1_info __user *uinfo)
 {
@@ -111,6 +142,8 @@ static long vfm_ioctl_get_info(struct vfm_container *c,
 	ret = vfm_info_add_dma_avail_cap(c, &caps);
 	if (!ret)
 		ret = vfm_info_add_iova_cap(c, &caps);
+	if (!ret)
+		ret = vfm_info_add_msi_cap(c, &caps);
 	mutex_unlock(&c->lock);
 	if (ret)
 		goto out;

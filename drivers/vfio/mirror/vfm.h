@@ -154,11 +154,13 @@ static inline u64 vfm_dma_size(const struct vfm_dma *dma)
  * @aperture: the IOVA aperture of a domain made for this group alone.  It
  *	still bounds the usable IOVAs when the group shares a domain whose
  *	aperture is wider.
+ * @msi_isolated: the group's MSIs were isolated when it joined.
  */
 struct vfm_group {
 	struct list_head next;
 	struct iommu_group *iommu_group;
 	struct vfm_iova_range aperture;
+	bool msi_isolated;
 };
 
 /**
@@ -167,6 +169,8 @@ struct vfm_group {
  * @domain: the IOMMU domain (IOMMU_DOMAIN_UNMANAGED).
  * @groups: the groups attached to @domain (struct vfm_group).
  * @enforce_cache_coherency: @domain blocks DMA that bypasses IOMMU_CACHE.
+ * @msi_cookie: @domain has an MSI cookie, at the start of @msi_window.
+ * @msi_window: the software-managed MSI window of @domain's groups.
  * @id: number of the domain in its container, for debugfs.
  * @replayed_mappings: mappings replayed into @domain when it was made.
  * @replayed_bytes: their bytes.
@@ -177,6 +181,8 @@ struct vfm_domain {
 	struct iommu_domain *domain;
 	struct list_head groups;
 	bool enforce_cache_coherency;
+	bool msi_cookie;
+	struct vfm_iova_range msi_window;
 	unsigned int id;
 	u64 replayed_mappings;
 	u64 replayed_bytes;
@@ -265,10 +271,27 @@ bool vfm_iova_covers_dmas(struct vfm_container *c, const struct vfm_iova *iova);
 void vfm_iova_replace(struct vfm_container *c, struct vfm_iova *iova);
 void vfm_iova_free(struct vfm_iova *iova);
 
-/* msi.c: MSI isolation policy and the MSI window of a domain */
-int vfm_msi_check_isolation(struct iommu_group *iommu_group);
-int vfm_msi_setup_domain(struct iommu_domain *domain,
-			 struct list_head *resv_regions);
+/* msi.c: MSI isolation policy and the MSI windows of domains */
+int vfm_msi_check_isolation(struct iommu_group *iommu_group, bool *isolated);
+bool vfm_msi_sw_window(struct list_head *resv_regions,
+		       struct vfm_iova_range *window);
+bool vfm_msi_domain_fits(const struct vfm_domain *d,
+			 const struct vfm_iova_range *window);
+int vfm_msi_domain_prepare(struct vfm_domain *d,
+			   const struct vfm_iova_range *window);
+
+/**
+ * struct vfm_msi_window - an MSI window of the container's groups
+ * @range: its IOVAs.
+ * @translated: MSI writes to it are translated (IOMMU_RESV_SW_MSI).
+ */
+struct vfm_msi_window {
+	struct vfm_iova_range range;
+	bool translated;
+};
+
+int vfm_msi_report(struct vfm_container *c, bool *isolated,
+		   struct vfm_msi_window **windows);
 
 /* debugfs.c: counters for an operator */
 void vfm_debugfs_init(void);
