@@ -55,6 +55,7 @@ static int vfm_info_show(struct seq_file *m, void *unused)
 	seq_printf(m, "replays %llu\nreplay_failures %llu\nreplay_ns %llu\n",
 		   c->replays, c->replay_failures, c->replay_ns);
 	seq_printf(m, "pgsizes %#llx\n", c->pgsize_bitmap);
+	seq_printf(m, "iova_generation %llu\n", c->iova_generation);
 	for (i = 0; i < c->iova.nr; i++)
 		seq_printf(m, "iova %#llx-%#llx\n",
 			   (u64)c->iova.ranges[i].start,

@@ -121,6 +121,18 @@ static int vfm_info_add_msi_cap(struct vfm_container *c,
 	return 0;
 }
 
+static int vfm_info_add_iova_generation_cap(struct vfm_container *c,
+					    struct vfio_info_cap *caps)
+{
+	struct vfio_mirror_info_cap_iova_generation cap = {
+		.header.id = VFIO_MIRROR_INFO_CAP_IOVA_GENERATION,
+		.header.version = 1,
+		.generation = c->iova_generation,
+	};
+
+	return vfio_info_add_capability(caps, &cap.header, sizeof(cap));
+}
+
 static long vfm_ioctl_get_info(struct vfm_container *c,
 			       struct vfio_iommu_type1_info __user *uinfo)
 {
@@ -144,6 +156,8 @@ static long vfm_ioctl_get_info(struct vfm_container *c,
 		ret = vfm_info_add_iova_cap(c, &caps);
 	if (!ret)
 		ret = vfm_info_add_msi_cap(c, &caps);
+	if (!ret)
+		ret = vfm_info_add_iova_generation_cap(c, &caps);
 	mutex_unlock(&c->lock);
 	if (ret)
 		goto out;
@@ -216,6 +230,19 @@ static long vfm_ioctl_unmap_dma(struct vfm_container *c,
 	return copy_to_user(uunmap, &unmap, minsz) ? -EFAULT : 0;
 }
 
+static long vfm_ioctl_set_eventfd(struct vfm_container *c,
+				  struct vfio_mirror_eventfd __user *uarg)
+{
+	unsigned long minsz = offsetofend(struct vfio_mirror_eventfd, fd);
+	struct vfio_mirror_eventfd arg;
+
+	if (copy_from_user(&arg, uarg, minsz))
+		return -EFAULT;
+	if (arg.argsz < minsz || arg.flags)
+		return -EINVAL;
+	return vfm_notify_set(c, arg.events, arg.fd);
+}
+
 /**
  * vfm_ioctl() - a container ioctl other than VFIO_CHECK_EXTENSION
  * @c: container.
@@ -235,6 +262,8 @@ long vfm_ioctl(struct vfm_container *c, unsigned int cmd, unsigned long arg)
 		return vfm_ioctl_map_dma(c, uarg);
 	case VFIO_IOMMU_UNMAP_DMA:
 		return vfm_ioctl_unmap_dma(c, uarg);
+	case VFIO_MIRROR_IOMMU_SET_EVENTFD:
+		return vfm_ioctl_set_eventfd(c, uarg);
 	default:
 		return -ENOTTY;
 	}

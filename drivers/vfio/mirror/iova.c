@@ -15,6 +15,7 @@
 #include <linux/iommu.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "vfm.h"
 
@@ -196,18 +197,35 @@ bool vfm_iova_covers_dmas(struct vfm_container *c, const struct vfm_iova *iova)
 	return true;
 }
 
+static bool vfm_iova_equal(const struct vfm_iova *a, const struct vfm_iova *b)
+{
+	return a->nr == b->nr &&
+	       (!a->nr || !memcmp(a->ranges, b->ranges,
+				  a->nr * sizeof(*a->ranges)));
+}
+
 /**
  * vfm_iova_replace() - install new usable ranges in a container
  * @c: container, locked.
  * @iova: the ranges; ownership passes to @c and @iova is emptied.
+ *
+ * If the ranges differ from the old ones, the container's IOVA generation
+ * goes up and VFM_EVENT_IOVA_RANGES is signalled.
  */
 void vfm_iova_replace(struct vfm_container *c, struct vfm_iova *iova)
 {
+	bool changed;
+
 	lockdep_assert_held(&c->lock);
 
+	changed = !vfm_iova_equal(&c->iova, iova);
 	vfm_iova_free(&c->iova);
 	c->iova = *iova;
 	*iova = (struct vfm_iova){};
+	if (changed) {
+		c->iova_generation++;
+		vfm_notify(c, VFM_EVENT_IOVA_RANGES);
+	}
 }
 
 /**

@@ -82,6 +82,7 @@ static void vfm_release(void *iommu_data)
 
 	vfm_debugfs_remove(c);
 	vfm_domain_release_all(c);
+	vfm_notify_release(c);
 	mutex_destroy(&c->lock);
 	kfree(c);
 }

@@ -38,6 +38,8 @@
 
 #include "compat/vfio_private.h"
 
+struct eventfd_ctx;
+
 /*
  * Mappings are kept in the kernel's interval tree, whose bounds are
  * unsigned long, and run sizes use 63 bits: vfio-mirror needs a 64-bit
@@ -54,6 +56,15 @@ extern bool vfm_allow_unsafe_interrupts;
 extern bool vfm_disable_hugepages;
 extern unsigned int vfm_dma_entry_limit;
 bool vfm_claims_type(unsigned long type);
+
+/*
+ * Events a VMM can have an eventfd signalled for; event n is bit n of
+ * VFIO_MIRROR_EVENT_* in the uAPI.
+ */
+enum vfm_event {
+	VFM_EVENT_IOVA_RANGES,
+	VFM_NR_EVENTS,
+};
 
 /**
  * struct vfm_iova_range - one usable IOVA interval
@@ -208,6 +219,8 @@ struct vfm_domain {
  * @replays: new domains that had mappings replayed into them.
  * @replay_failures: replays that failed, making an attach fail.
  * @replay_ns: time spent in replays, failed ones included.
+ * @iova_generation: incremented whenever @iova changes.
+ * @eventfd: per event (VFM_EVENT_*), the eventfd to signal, or NULL.
  */
 struct vfm_container {
 	struct mutex lock;		/* the lock order is at the top */
@@ -226,6 +239,8 @@ struct vfm_container {
 	u64 replays;
 	u64 replay_failures;
 	u64 replay_ns;
+	u64 iova_generation;
+	struct eventfd_ctx *eventfd[VFM_NR_EVENTS];
 };
 
 /* Smallest page size of the container: the unit of IOVA and size. */
@@ -292,6 +307,11 @@ struct vfm_msi_window {
 
 int vfm_msi_report(struct vfm_container *c, bool *isolated,
 		   struct vfm_msi_window **windows);
+
+/* notify.c: eventfds signalled on events */
+int vfm_notify_set(struct vfm_container *c, u32 events, int fd);
+void vfm_notify(struct vfm_container *c, enum vfm_event event);
+void vfm_notify_release(struct vfm_container *c);
 
 /* debugfs.c: counters for an operator */
 void vfm_debugfs_init(void);
