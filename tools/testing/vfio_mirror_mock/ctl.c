@@ -19,6 +19,7 @@
  *			direct_relaxable) or "clear"
  *	  mappings	the page table of the paging domain it is attached
  *			to, "IOVA PHYS SIZE PROT" a leaf; empty otherwise
+ *	  msi_cookie	Y if that domain has an MSI cookie, N if not
  *	  fault		write "IOVA r" or "IOVA w": report_iommu_fault() for
  *			it in that domain
  */
@@ -72,6 +73,22 @@ static int mock_mappings_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mock_mappings);
+
+static int mock_msi_cookie_show(struct seq_file *m, void *unused)
+{
+	struct mock_dev *md = m->private;
+	int ret = 0;
+
+	mutex_lock(&md->lock);
+	if (md->attached)
+		seq_printf(m, "%c\n",
+			   md->attached->domain.iova_cookie ? 'Y' : 'N');
+	else
+		ret = -ENODEV;
+	mutex_unlock(&md->lock);
+	return ret;
+}
+DEFINE_SHOW_ATTRIBUTE(mock_msi_cookie);
 
 static int mock_resv_show(struct seq_file *m, void *unused)
 {
@@ -265,6 +282,7 @@ void mock_ctl_add(struct mock_dev *md)
 			    &mock_msi_isolated_fops);
 	debugfs_create_file("resv", 0644, d, md, &mock_resv_fops);
 	debugfs_create_file("mappings", 0444, d, md, &mock_mappings_fops);
+	debugfs_create_file("msi_cookie", 0444, d, md, &mock_msi_cookie_fops);
 	debugfs_create_file("fault", 0200, d, md, &mock_fault_fops);
 }
 
