@@ -17,15 +17,6 @@
 /* The first version of the structure ends with iova_pgsizes. */
 #define INFO_V1_SIZE	offsetof(struct vfio_iommu_type1_info, cap_offset)
 
-/* The platform's MSI doorbell window, which no IOVA range may include. */
-#if defined(__x86_64__)
-#define MSI_START	0xfee00000ULL
-#define MSI_END		0xfeefffffULL
-#elif defined(__aarch64__)
-#define MSI_START	0x8000000ULL	/* QEMU virt: IOMMU_RESV_SW_MSI */
-#define MSI_END		0x80fffffULL
-#endif
-
 FIXTURE(info) {
 	struct vfm_ctx ctx;
 };
@@ -125,8 +116,8 @@ TEST_F(info, iova_ranges_are_sorted_and_avoid_msi)
 		ASSERT_LE(r->start, r->end);
 		if (i)
 			ASSERT_LT(cap->iova_ranges[i - 1].end + 1, r->start);
-#ifdef MSI_START
-		ASSERT_TRUE(r->end < MSI_START || r->start > MSI_END)
+#ifdef VFM_MSI_START
+		ASSERT_TRUE(r->end < VFM_MSI_START || r->start > VFM_MSI_END)
 			TH_LOG("range %#llx-%#llx covers the MSI window",
 			       (unsigned long long)r->start,
 			       (unsigned long long)r->end);

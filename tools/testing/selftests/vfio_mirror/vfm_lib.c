@@ -431,6 +431,30 @@ struct vfio_info_cap_header *vfm_info_cap(struct vfio_iommu_type1_info *info,
 	return NULL;
 }
 
+int vfm_info_blob(int container, void *out, size_t len)
+{
+	struct vfio_iommu_type1_info_cap_iova_range *r;
+	struct vfio_iommu_type1_info *info;
+	size_t psz, rsz;
+	int ret;
+
+	ret = vfm_get_info(container, &info);
+	if (ret)
+		return ret;
+	r = (void *)vfm_info_cap(info, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+	psz = sizeof(info->iova_pgsizes);
+	rsz = r ? r->nr_iovas * sizeof(r->iova_ranges[0]) : 0;
+	ret = -E2BIG;
+	if (psz + rsz <= len) {
+		memcpy(out, &info->iova_pgsizes, psz);
+		if (rsz)
+			memcpy((char *)out + psz, r->iova_ranges, rsz);
+		ret = psz + rsz;
+	}
+	free(info);
+	return ret;
+}
+
 static long long status_field(const char *path, const char *key)
 {
 	char line[256];
@@ -745,6 +769,14 @@ int vfm_mock_group(int n)
 	if (read_file(path, buf, sizeof(buf)))
 		return -1;
 	return atoi(buf);
+}
+
+int vfm_mock_get(int n, const char *knob, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+
+	mock_path(path, sizeof(path), n, knob);
+	return read_file(path, buf, len);
 }
 
 int vfm_mock_set(int n, const char *knob, const char *val)

@@ -52,6 +52,21 @@ struct vfm_backend {
 	.module = "vfio_mirror", .type = VFIO_TYPE1_IOMMU,		\
 	.claim_type1 = true, .v2 = false, .wrap_errno = EOVERFLOW }
 
+/*
+ * The MSI window of the test guests' own IOMMU: where MSI writes go, never
+ * a usable IOVA.  Translated on arm64 (IOMMU_RESV_SW_MSI of QEMU's virt
+ * machine), not on x86 (IOMMU_RESV_MSI).
+ */
+#if defined(__x86_64__)
+#define VFM_MSI_START		0xfee00000ULL
+#define VFM_MSI_END		0xfeefffffULL
+#define VFM_MSI_TRANSLATED	0
+#elif defined(__aarch64__)
+#define VFM_MSI_START		0x8000000ULL
+#define VFM_MSI_END		0x80fffffULL
+#define VFM_MSI_TRANSLATED	VFIO_MIRROR_MSI_WINDOW_TRANSLATED
+#endif
+
 /* QEMU's educational PCI device (hw/misc/edu.c), BAR0 registers. */
 #define EDU_VENDOR		0x1234
 #define EDU_DEVICE		0x11e8
@@ -178,6 +193,11 @@ int vfm_unmap_raw(int container, struct vfio_iommu_type1_dma_unmap *unmap);
 int vfm_get_info(int container, struct vfio_iommu_type1_info **info);
 struct vfio_info_cap_header *vfm_info_cap(struct vfio_iommu_type1_info *info,
 					  uint16_t id);
+/*
+ * GET_INFO's page sizes then IOVA ranges, as bytes to compare: their
+ * length, or -errno.
+ */
+int vfm_info_blob(int container, void *out, size_t len);
 
 /* Counters. */
 long vfm_vmlck_kb(void);
@@ -206,6 +226,7 @@ struct vfm_leaf {
 
 bool vfm_mock_present(int n);
 int vfm_mock_group(int n);
+int vfm_mock_get(int n, const char *knob, char *buf, size_t len);
 int vfm_mock_set(int n, const char *knob, const char *val);
 int vfm_mock_set_x(int n, const char *knob, uint64_t val);
 int vfm_mock_reset(int n);
