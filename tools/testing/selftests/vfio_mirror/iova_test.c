@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * IOVA-range reporting: the usable ranges are the apertures minus the
+ * reserved regions of every attached group, of every type but
+ * direct-relaxable; they follow groups in and out, are enforced on map and
+ * attach, and a VMM learns of a change from a generation number
+ * (VFIO_MIRROR_INFO_CAP_IOVA_GENERATION) and an eventfd
+ * (VFIO_MIRROR_IOMMU_SET_EVENTFD).  The fixture tests run against
+ * vfio_iommu_type1 and vfio-mirror; what only vfio-mirror has, on its own.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vfm_test.h"
+
+#define PG		4096ULL
+#define MB		0x100000ULL
+#define RW		(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
+#define HOLE		0x30000000ULL	/* where the mock's regions go */
+
+/* Is [@start, @last] inside one usable range of @container? */
+static bool usable(int container, uint64_t start, uint64_t last)
+{
+	struct vfio_iommu_type1_info_cap_iova_range *r;
+	struct vfio_iommu_type1_info *info;
+	bool found = false;
+	uint32_t i;
+
+	if (vfm_get_info(container, &info))
+		return false;
+	r = (void *)vfm_info_cap(info, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+	for (i = 0; r && i < r->nr_iovas; i++)
+		found |= r->iova_ranges[i].start <= start &&
+			 last <= r->iova_ranges[i].end;
+	free(info);
+	return found;
+}
+
+FIXTURE(iova) {
+	struct vfm_ctx ctx;
+	char *buf;
+};
+
+FIXTURE_VARIANT(iova) {
+	struct vfm_backend b;
+};
+
+FIXTURE_VARIANT_ADD(iova, type1) { .b = VFM_BACKEND_TYPE1 };
+FIXTURE_VARIANT_ADD(iova, mirror) { .b = VFM_BACKEND_MIRROR };
+
+FIXTURE_SETUP(iova)
+{
+	int n;
+
+	for (n = 0; n < VFM_MAX_MOCK; n++) {
+		if (!vfm_mock_present(n) && !vfm_devices_required())
+			SKIP(return, "needs the vfio_mirror_mock module");
+		ASSERT_EQ(0, vfm_mock_reset(n));
+	}
+	if (!vfm_ctx_setup(_metadata, &self->ctx, &variant->b, 1))
+		return;
+	self->buf = vfm_alloc(64 * PG);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+}
+
+FIXTURE_TEARDOWN(iova)
+{
+	int n;
+
+	vfm_ctx_close(&self->ctx);
+	vfm_free(self->buf, 64 * PG);
+	for (n = 0; n < VFM_MAX_MOCK; n++)
+		vfm_mock_reset(n);
+}
+
+TEST_F(iova, reserved_regions_shape_the_ranges_while_attached)
+{
+	static const char *const types[] = {
+		"reserved", "msi", "sw_msi", "direct_relaxable",
+	};
+	struct vfm_ctx *ctx = &self->ctx;
+	char cmd[64];
+	int t;
+
+	for (t = 0; t < 4; t++) {
+		snprintf(cmd, sizeof(cmd), "add %s %#llx %#llx", types[t],
+			 HOLE + t * 2 * MB, MB);
+		ASSERT_EQ(0, vfm_mock_set(0, "resv", cmd));
+		ASSERT_TRUE(usable(ctx->container, HOLE + t * 2 * MB,
+				   HOLE + t * 2 * MB + MB - 1));
+	}
+
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+	/* Every type makes a hole but direct-relaxable, as with type1. */
+	for (t = 0; t < 4; t++) {
+		uint64_t start = HOLE + t * 2 * MB;
+
+		ASSERT_EQ(t == 3, usable(ctx->container, start, start + MB - 1));
+		ASSERT_TRUE(usable(ctx->container, start + MB,
+				   start + 2 * MB - 1));
+		ASSERT_EQ(t == 3 ? 0 : -EINVAL,
+			  vfm_map(ctx->container, start, self->buf, PG, RW));
+	}
+
+	/* When the group leaves, its regions go with it. */
+	ASSERT_EQ(0, vfm_unmap(ctx->container, HOLE + 6 * MB, PG, 0, NULL));
+	ASSERT_EQ(0, vfm_ctx_detach_mock(ctx, 0));
+	for (t = 0; t < 4; t++) {
+		uint64_t start = HOLE + t * 2 * MB;
+
+		ASSERT_TRUE(usable(ctx->container, start, start + 2 * MB - 1));
+		ASSERT_EQ(0, vfm_map(ctx->container, start, self->buf, PG,
+				     RW));
+	}
+}
+
+TEST_F(iova, a_colliding_group_is_refused_and_nothing_changes)
+{
+	static const char *const types[] = { "reserved", "msi", "sw_msi" };
+	struct vfm_ctx *ctx = &self->ctx;
+	char before[512], after[512], cmd[64];
+	long long pins;
+	uint64_t n;
+	long vmlck;
+	int t, nb;
+
+	ASSERT_EQ(0, vfm_map(ctx->container, HOLE, self->buf, 16 * PG, RW));
+	nb = vfm_info_blob(ctx->container, before, sizeof(before));
+	ASSERT_LT(0, nb);
+	vmlck = vfm_vmlck_kb();
+	pins = vfm_pins_outstanding();
+
+	for (t = 0; t < 3; t++) {
+		/* One page of the region inside the mapping is enough. */
+		snprintf(cmd, sizeof(cmd), "add %s %#llx %#llx", types[t],
+			 HOLE + 15 * PG, MB);
+		ASSERT_EQ(0, vfm_mock_set(0, "resv", "clear"));
+		ASSERT_EQ(0, vfm_mock_set(0, "resv", cmd));
+		ASSERT_EQ(-EINVAL, vfm_ctx_attach_mock(ctx, 0));
+		ASSERT_EQ(nb, vfm_info_blob(ctx->container, after,
+					    sizeof(after)));
+		ASSERT_EQ(0, memcmp(before, after, nb));
+		ASSERT_EQ(vmlck, vfm_vmlck_kb());
+		ASSERT_EQ(pins, vfm_pins_outstanding());
+	}
+	ASSERT_EQ(0, vfm_unmap(ctx->container, HOLE, 16 * PG, 0, &n));
+	ASSERT_EQ(16 * PG, n);
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+}
+
+static uint64_t generation(int container)
+{
+	struct vfio_mirror_info_cap_iova_generation *cap;
+	struct vfio_iommu_type1_info *info;
+	uint64_t gen = ~0ULL;
+
+	if (vfm_get_info(container, &info))
+		return gen;
+	cap = (void *)vfm_info_cap(info, VFIO_MIRROR_INFO_CAP_IOVA_GENERATION);
+	if (cap && cap->header.version == 1)
+		gen = cap->generation;
+	free(info);
+	return gen;
+}
+
+/* How many times @efd was signalled since the last call (0: not). */
+static uint64_t signalled(int efd)
+{
+	struct pollfd pfd = { .fd = efd, .events = POLLIN };
+	uint64_t count = 0;
+
+	if (poll(&pfd, 1, 0) == 1 &&
+	    read(efd, &count, sizeof(count)) != sizeof(count))
+		count = 0;
+	return count;
+}
+
+static int set_eventfd(int container, uint32_t argsz, uint32_t flags,
+		       uint32_t events, int fd)
+{
+	struct vfio_mirror_eventfd arg = {
+		.argsz = argsz, .flags = flags, .events = events, .fd = fd,
+	};
+
+	return ioctl(container, VFIO_MIRROR_IOMMU_SET_EVENTFD, &arg) ?
+		-errno : 0;
+}
+
+TEST(a_vmm_learns_that_the_ranges_changed)
+{
+	static const struct vfm_backend mirror = VFM_BACKEND_MIRROR;
+	const uint32_t sz = sizeof(struct vfio_mirror_eventfd);
+	const uint32_t ev = VFIO_MIRROR_EVENT_IOVA_RANGES;
+	struct vfm_ctx ctx;
+	uint64_t gen;
+	int efd, n;
+
+	for (n = 0; n < VFM_MAX_MOCK; n++) {
+		if (!vfm_mock_present(n) && !vfm_devices_required())
+			SKIP(return, "needs the vfio_mirror_mock module");
+		ASSERT_EQ(0, vfm_mock_reset(n));
+	}
+	if (!vfm_ctx_setup(_metadata, &ctx, &mirror, 1))
+		return;
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, set_eventfd(ctx.container, sz, 0, ev, efd));
+	gen = generation(ctx.container);
+	ASSERT_LE(1, gen);
+
+	/* A group with a reserved region changes the ranges... */
+	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set(0, "resv", "add reserved 0x30000000 0x100000"));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 0));
+	ASSERT_EQ(1, signalled(efd));
+	ASSERT_EQ(gen + 1, generation(ctx.container));
+	/* ...one that changes nothing does not... */
+	ASSERT_EQ(0, vfm_mock_set(1, "format", "1"));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 1));
+	ASSERT_EQ(0, signalled(efd));
+	ASSERT_EQ(gen + 1, generation(ctx.container));
+	/* ...and leaving changes them back. */
+	ASSERT_EQ(0, vfm_ctx_detach_mock(&ctx, 0));
+	ASSERT_EQ(1, signalled(efd));
+	ASSERT_EQ(gen + 2, generation(ctx.container));
+
+	/* Without the eventfd, the generation still counts. */
+	ASSERT_EQ(0, set_eventfd(ctx.container, sz, 0, ev, -1));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 0));
+	ASSERT_EQ(0, signalled(efd));
+	ASSERT_EQ(gen + 3, generation(ctx.container));
+
+	/* Bad arguments. */
+	ASSERT_EQ(-EINVAL, set_eventfd(ctx.container, sz - 1, 0, ev, efd));
+	ASSERT_EQ(-EINVAL, set_eventfd(ctx.container, sz, 1, ev, efd));
+	ASSERT_EQ(-EINVAL, set_eventfd(ctx.container, sz, 0, 0, efd));
+	ASSERT_EQ(-EINVAL, set_eventfd(ctx.container, sz, 0, 1u << 5, efd));
+	ASSERT_EQ(-EINVAL, set_eventfd(ctx.container, sz, 0, ev, -2));
+	ASSERT_EQ(-EBADF, set_eventfd(ctx.container, sz, 0, ev, 9999));
+	n = open("/dev/null", O_RDONLY);
+	ASSERT_EQ(-EINVAL, set_eventfd(ctx.container, sz, 0, ev, n));
+	close(n);
+	close(efd);
+	vfm_ctx_close(&ctx);
+}
+
+TEST_HARNESS_MAIN
