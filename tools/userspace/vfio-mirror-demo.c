@@ -48,13 +48,23 @@ static int fail(const char *what, int err)
 
 static void show_info(int container)
 {
+	struct vfio_mirror_info_cap_iova_generation *gen;
 	struct vfio_iommu_type1_info_cap_iova_range *ranges;
 	struct vfio_iommu_type1_info_dma_avail *avail;
+	struct vfio_mirror_info_cap_msi *msi;
 	struct vfio_iommu_type1_info *info;
+	struct vfio_info_cap_header *h;
 	uint32_t i;
 
 	if (vfm_get_info(container, &info))
 		return;
+	printf("  VFIO_IOMMU_GET_INFO: argsz %u, capabilities at:",
+	       info->argsz);
+	for (i = info->cap_offset; i; i = h->next) {
+		h = (struct vfio_info_cap_header *)((char *)info + i);
+		printf(" %#x (id %#x)", i, h->id);
+	}
+	printf("\n");
 	printf("  IOMMU page sizes: %#llx\n",
 	       (unsigned long long)info->iova_pgsizes);
 	avail = (void *)vfm_info_cap(info, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
@@ -65,6 +75,20 @@ static void show_info(int container)
 		printf("  usable IOVAs: 0x%016llx - 0x%016llx\n",
 		       (unsigned long long)ranges->iova_ranges[i].start,
 		       (unsigned long long)ranges->iova_ranges[i].end);
+	msi = (void *)vfm_info_cap(info, VFIO_MIRROR_INFO_CAP_MSI);
+	if (msi)
+		printf("  MSIs isolated: %s\n",
+		       msi->flags & VFIO_MIRROR_MSI_ISOLATED ? "yes" : "no");
+	for (i = 0; msi && i < msi->nr_windows; i++)
+		printf("  MSI window:   0x%016llx - 0x%016llx%s\n",
+		       (unsigned long long)msi->windows[i].start,
+		       (unsigned long long)msi->windows[i].end,
+		       msi->windows[i].flags &
+		       VFIO_MIRROR_MSI_WINDOW_TRANSLATED ? ", translated" : "");
+	gen = (void *)vfm_info_cap(info, VFIO_MIRROR_INFO_CAP_IOVA_GENERATION);
+	if (gen)
+		printf("  IOVA ranges generation: %llu\n",
+		       (unsigned long long)gen->generation);
 	free(info);
 }
 
