@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * iommu_faultchain: private interfaces between the files of the module.
+ *
+ *   core.c	consumers, producers, iommu_fc_report(), rate limit
+ *   devid.c	naming a device the way the producers do
+ *   debugfs.c	counters and producer state for an operator
+ *   generic.c	report_iommu_fault(), through the io_page_fault tracepoint
+ *
+ * Lock order, outermost first:
+ *
+ *   1. fc_lock (core.c), a mutex: the lists of consumers and producers.
+ *   2. a producer's own lock, taken with interrupts off while it reads
+ *	hardware.
+ *   3. the locks consumers take in their fault callbacks, which the
+ *	producers call under (2).
+ *   4. iommu_fc_producer::rl_lock, a raw spinlock taken on its own.
+ *
+ * Consumers are walked under RCU in iommu_fc_report(); unregistering one
+ * waits for a grace period.
+ */
+#ifndef IOMMU_FAULTCHAIN_FC_H
+#define IOMMU_FAULTCHAIN_FC_H
+
+#include <linux/iommu_faultchain.h>
+
+struct seq_file;
+
+/* core.c */
+typedef void (*fc_producer_fn)(struct iommu_fc_producer *p, void *data);
+void fc_call_producers(fc_producer_fn fn, void *data);
+
+/* debugfs.c */
+void fc_debugfs_init(void);
+void fc_debugfs_exit(void);
+void fc_debugfs_add(struct iommu_fc_producer *p);
+void fc_debugfs_remove(struct iommu_fc_producer *p);
+
+/*
+ * The producers.  init registers the producer even when it cannot hook
+ * (it then covers nothing and says why in debugfs); it fails only on
+ * -ENOMEM.  exit unhooks and waits until no hook runs.
+ */
+int fc_generic_init(void);
+void fc_generic_exit(void);
+
+/* A producer's name for the kernel log. */
+#define FC_PFX	"iommu_faultchain: "
+
+#endif /* IOMMU_FAULTCHAIN_FC_H */
