@@ -2,7 +2,7 @@
 /*
  * iommu_faultchain: the chain itself.
  *
- * Producers (generic.c, or another module) report each
+ * Producers (vtd.c, generic.c, or another module) report each
  * fault once with iommu_fc_report(); every consumer sees it, in the
  * producer's context.  The chain counts what became of each record, per
  * producer, so that nothing is lost without a counter saying so.
@@ -230,8 +230,13 @@ static int __init fc_init(void)
 	ret = fc_generic_init();
 	if (ret)
 		goto out_debugfs;
+	ret = fc_vtd_init();
+	if (ret)
+		goto out_generic;
 	return 0;
 
+out_generic:
+	fc_generic_exit();
 out_debugfs:
 	fc_debugfs_exit();
 	return ret;
@@ -239,6 +244,7 @@ out_debugfs:
 
 static void __exit fc_exit(void)
 {
+	fc_vtd_exit();
 	fc_generic_exit();
 	fc_debugfs_exit();
 }
@@ -247,4 +253,4 @@ module_init(fc_init);
 module_exit(fc_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("IOMMU fault notifier chain, with a report_iommu_fault() producer");
+MODULE_DESCRIPTION("IOMMU fault notifier chain, with VT-d and report_iommu_fault() producers");
