@@ -2,7 +2,7 @@
 /*
  * iommu_faultchain: the chain itself.
  *
- * Producers (vtd.c, generic.c, or another module) report each
+ * Producers (vtd.c, smmuv3.c, generic.c, or another module) report each
  * fault once with iommu_fc_report(); every consumer sees it, in the
  * producer's context.  The chain counts what became of each record, per
  * producer, so that nothing is lost without a counter saying so.
@@ -233,8 +233,13 @@ static int __init fc_init(void)
 	ret = fc_vtd_init();
 	if (ret)
 		goto out_generic;
+	ret = fc_smmuv3_init();
+	if (ret)
+		goto out_vtd;
 	return 0;
 
+out_vtd:
+	fc_vtd_exit();
 out_generic:
 	fc_generic_exit();
 out_debugfs:
@@ -244,6 +249,7 @@ out_debugfs:
 
 static void __exit fc_exit(void)
 {
+	fc_smmuv3_exit();
 	fc_vtd_exit();
 	fc_generic_exit();
 	fc_debugfs_exit();
@@ -253,4 +259,4 @@ module_init(fc_init);
 module_exit(fc_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("IOMMU fault notifier chain, with VT-d and report_iommu_fault() producers");
+MODULE_DESCRIPTION("IOMMU fault notifier chain, with VT-d, SMMUv3 and report_iommu_fault() producers");

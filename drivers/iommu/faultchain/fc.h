@@ -6,13 +6,14 @@
  *   devid.c	naming a device the way the producers do
  *   debugfs.c	counters and producer state for an operator
  *   vtd.c	VT-d primary fault records, hooked at dmar_fault()
+ *   smmuv3.c	SMMUv3 event queue, read behind the driver
  *   generic.c	report_iommu_fault(), through the io_page_fault tracepoint
  *
  * Lock order, outermost first:
  *
  *   1. fc_lock (core.c), a mutex: the lists of consumers and producers.
- *   2. a producer's own lock (struct fc_vtd_unit::lock), taken with
- *	interrupts off while it reads hardware.
+ *   2. a producer's own lock (struct fc_vtd_unit::lock, struct
+ *	fc_smmu::lock), taken with interrupts off while it reads hardware.
  *   3. the locks consumers take in their fault callbacks, which the
  *	producers call under (2).
  *   4. iommu_fc_producer::rl_lock, a raw spinlock taken on its own.
@@ -51,6 +52,14 @@ void fc_vtd_exit(void);
 #else
 static inline int fc_vtd_init(void) { return 0; }
 static inline void fc_vtd_exit(void) { }
+#endif
+
+#if IS_ENABLED(CONFIG_ARM64)
+int fc_smmuv3_init(void);
+void fc_smmuv3_exit(void);
+#else
+static inline int fc_smmuv3_init(void) { return 0; }
+static inline void fc_smmuv3_exit(void) { }
 #endif
 
 /* A producer's name for the kernel log. */

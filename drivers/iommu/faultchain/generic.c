@@ -19,7 +19,7 @@
  * (tracepoint_synchronize_unregister()).
  *
  * VT-d and SMMUv3 do not call report_iommu_fault() in Linux 6.12, so the
- * generic producer does not claim their devices; vtd.c does VT-d's.
+ * generic producer does not claim their devices; vtd.c and smmuv3.c do.
  */
 #include <linux/device.h>
 #include <linux/iommu.h>
