@@ -64,6 +64,7 @@ static void *vfm_open(unsigned long type)
 		return ERR_PTR(-ENOMEM);
 
 	mutex_init(&c->lock);
+	spin_lock_init(&c->notify_lock);
 	c->owner_pid = task_tgid_nr(current);
 	get_task_comm(c->owner_comm, current);
 	c->type = type;

@@ -3,10 +3,11 @@
  * vfio-mirror: eventfds a VMM registers to learn of events without
  * polling (VFIO_MIRROR_IOMMU_SET_EVENTFD).
  *
- * One eventfd per event, held by reference in the container under its
- * lock and signalled under it, after the state the event announces is in
- * place.  eventfd_signal() may be called from any context, so events from
- * other contexts can use the same slots.
+ * One eventfd per event, held by reference in the container and swapped
+ * and signalled under vfm_container::notify_lock, after the state the
+ * event announces is in place.  The lock is an interrupt-safe spinlock and
+ * nothing here sleeps but vfm_notify_set(), so that events can also be
+ * signalled from interrupt context.
  */
 #include <linux/eventfd.h>
 
@@ -26,6 +27,7 @@
 int vfm_notify_set(struct vfm_container *c, u32 events, int fd)
 {
 	struct eventfd_ctx *ctx[VFM_NR_EVENTS] = {}, *old;
+	unsigned long flags;
 	unsigned int e;
 	int ret = 0;
 
@@ -44,7 +46,7 @@ int vfm_notify_set(struct vfm_container *c, u32 events, int fd)
 		}
 	}
 
-	mutex_lock(&c->lock);
+	spin_lock_irqsave(&c->notify_lock, flags);
 	for (e = 0; e < VFM_NR_EVENTS; e++) {
 		if (!(events & BIT(e)))
 			continue;
@@ -52,7 +54,7 @@ int vfm_notify_set(struct vfm_container *c, u32 events, int fd)
 		c->eventfd[e] = ctx[e];
 		ctx[e] = old;	/* to be put below */
 	}
-	mutex_unlock(&c->lock);
+	spin_unlock_irqrestore(&c->notify_lock, flags);
 
 out_put:
 	for (e = 0; e < VFM_NR_EVENTS; e++)
@@ -63,15 +65,19 @@ out_put:
 
 /**
  * vfm_notify() - signal the eventfd of an event, if there is one
- * @c: container, locked.
+ * @c: container.
  * @event: the event.
+ *
+ * Context: any.
  */
 void vfm_notify(struct vfm_container *c, enum vfm_event event)
 {
-	lockdep_assert_held(&c->lock);
+	unsigned long flags;
 
+	spin_lock_irqsave(&c->notify_lock, flags);
 	if (c->eventfd[event])
 		eventfd_signal(c->eventfd[event]);
+	spin_unlock_irqrestore(&c->notify_lock, flags);
 }
 
 /**
@@ -80,11 +86,17 @@ void vfm_notify(struct vfm_container *c, enum vfm_event event)
  */
 void vfm_notify_release(struct vfm_container *c)
 {
+	struct eventfd_ctx *ctx[VFM_NR_EVENTS];
+	unsigned long flags;
 	unsigned int e;
 
+	spin_lock_irqsave(&c->notify_lock, flags);
 	for (e = 0; e < VFM_NR_EVENTS; e++) {
-		if (c->eventfd[e])
-			eventfd_ctx_put(c->eventfd[e]);
+		ctx[e] = c->eventfd[e];
 		c->eventfd[e] = NULL;
 	}
+	spin_unlock_irqrestore(&c->notify_lock, flags);
+	for (e = 0; e < VFM_NR_EVENTS; e++)
+		if (ctx[e])
+			eventfd_ctx_put(ctx[e]);
 }

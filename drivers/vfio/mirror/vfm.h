@@ -11,10 +11,11 @@
  *   1. VFIO core locks (vfio_group::group_lock, vfio_container::group_lock).
  *      The core holds them around open, release, attach_group and
  *      detach_group; container ioctls run without them.
- *   2. vfm_container::lock.  The only lock of this module; every field of
- *      the container, its domains, groups and mappings is protected by it.
+ *   2. vfm_container::lock.  Every field of the container, its domains,
+ *      groups and mappings is protected by it, but for the eventfds.
  *   3. mm->mmap_lock, taken by pinning and locked_vm accounting (pin.c).
  *   4. IOMMU core and driver locks, taken inside iommu_*() calls.
+ *   5. vfm_container::notify_lock, an interrupt-safe spinlock (notify.c).
  *
  * Invariants, true whenever vfm_container::lock is not held:
  *   - every vfm_dma in vfm_container::dmas is pinned in full and mapped in
@@ -34,6 +35,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 #include "compat/vfio_private.h"
@@ -220,6 +222,7 @@ struct vfm_domain {
  * @replay_failures: replays that failed, making an attach fail.
  * @replay_ns: time spent in replays, failed ones included.
  * @iova_generation: incremented whenever @iova changes.
+ * @notify_lock: protects @eventfd.
  * @eventfd: per event (VFM_EVENT_*), the eventfd to signal, or NULL.
  */
 struct vfm_container {
@@ -240,6 +243,7 @@ struct vfm_container {
 	u64 replay_failures;
 	u64 replay_ns;
 	u64 iova_generation;
+	spinlock_t notify_lock;		/* the lock order is at the top */
 	struct eventfd_ctx *eventfd[VFM_NR_EVENTS];
 };
 
