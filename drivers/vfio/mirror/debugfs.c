@@ -56,6 +56,12 @@ static int vfm_info_show(struct seq_file *m, void *unused)
 		   c->replays, c->replay_failures, c->replay_ns);
 	seq_printf(m, "pgsizes %#llx\n", c->pgsize_bitmap);
 	seq_printf(m, "iova_generation %llu\n", c->iova_generation);
+	spin_lock_irq(&c->faults.lock);
+	seq_printf(m, "fault_queue_len %u\nfaults_queued %u\n",
+		   c->faults.len, c->faults.count);
+	seq_printf(m, "faults_total %llu\nfaults_lost_total %llu\n",
+		   c->faults.queued_total, c->faults.lost_total);
+	spin_unlock_irq(&c->faults.lock);
 	for (i = 0; i < c->iova.nr; i++)
 		seq_printf(m, "iova %#llx-%#llx\n",
 			   (u64)c->iova.ranges[i].start,

@@ -269,6 +269,9 @@ int vfm_domain_attach_group(struct vfm_container *c,
 	if (!g)
 		goto out_unlock;
 	g->iommu_group = iommu_group;
+	ret = vfm_fault_group_prepare(g);
+	if (ret)
+		goto out_free_group;
 
 	nd = vfm_domain_alloc(iommu_group);
 	if (IS_ERR(nd)) {
@@ -340,6 +343,7 @@ int vfm_domain_attach_group(struct vfm_container *c,
 	list_add_tail(&nd->next, &c->domains);
 	vfm_domain_update_pgsize(c);
 done:
+	vfm_fault_group_publish(c, g);
 	vfm_iova_replace(c, &iova);
 	vfm_free_resv_regions(&resv);
 	mutex_unlock(&c->lock);
@@ -350,6 +354,7 @@ out_detach:
 out_free_domain:
 	vfm_domain_free(nd);
 out_free_group:
+	vfm_fault_group_retire(c, g);
 	kfree(g);
 	vfm_iova_free(&iova);
 	vfm_free_resv_regions(&resv);
@@ -379,6 +384,7 @@ void vfm_domain_detach_group(struct vfm_container *c,
 	if (WARN_ON(!g))
 		goto out_unlock;
 
+	vfm_fault_group_retire(c, g);
 	iommu_detach_group(d->domain, iommu_group);
 	list_del(&g->next);
 	kfree(g);
@@ -419,6 +425,7 @@ void vfm_domain_release_all(struct vfm_container *c)
 	mutex_lock(&c->lock);
 	list_for_each_entry_safe(d, dtmp, &c->domains, next) {
 		list_for_each_entry_safe(g, gtmp, &d->groups, next) {
+			vfm_fault_group_retire(c, g);
 			iommu_detach_group(d->domain, g->iommu_group);
 			list_del(&g->next);
 			kfree(g);

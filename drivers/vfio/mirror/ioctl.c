@@ -158,6 +158,8 @@ static long vfm_ioctl_get_info(struct vfm_container *c,
 		ret = vfm_info_add_msi_cap(c, &caps);
 	if (!ret)
 		ret = vfm_info_add_iova_generation_cap(c, &caps);
+	if (!ret)
+		ret = vfm_fault_add_info_cap(c, &caps);
 	mutex_unlock(&c->lock);
 	if (ret)
 		goto out;
@@ -264,6 +266,8 @@ long vfm_ioctl(struct vfm_container *c, unsigned int cmd, unsigned long arg)
 		return vfm_ioctl_unmap_dma(c, uarg);
 	case VFIO_MIRROR_IOMMU_SET_EVENTFD:
 		return vfm_ioctl_set_eventfd(c, uarg);
+	case VFIO_MIRROR_IOMMU_READ_FAULTS:
+		return vfm_fault_read(c, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -39,6 +39,11 @@ module_param_named(dma_entry_limit, vfm_dma_entry_limit, uint, 0644);
 MODULE_PARM_DESC(dma_entry_limit,
 		 "Maximum number of user DMA mappings per container (default: 65535)");
 
+unsigned int vfm_fault_queue_len __read_mostly = 256;
+module_param_named(fault_queue_len, vfm_fault_queue_len, uint, 0644);
+MODULE_PARM_DESC(fault_queue_len,
+		 "Fault records a new container can queue, 1 to 65536 (default: 256)");
+
 /**
  * vfm_claims_type() - is @type one of the type1 types this module claims?
  * @type: a VFIO container type.
@@ -65,6 +70,10 @@ static void *vfm_open(unsigned long type)
 
 	mutex_init(&c->lock);
 	spin_lock_init(&c->notify_lock);
+	if (vfm_fault_init(c)) {
+		kfree(c);
+		return ERR_PTR(-ENOMEM);
+	}
 	c->owner_pid = task_tgid_nr(current);
 	get_task_comm(c->owner_comm, current);
 	c->type = type;
@@ -77,6 +86,14 @@ static void *vfm_open(unsigned long type)
 	return c;
 }
 
+static void vfm_free_rcu(struct rcu_head *rcu)
+{
+	struct vfm_container *c = container_of(rcu, struct vfm_container, rcu);
+
+	vfm_fault_fini(c);
+	kfree(c);
+}
+
 static void vfm_release(void *iommu_data)
 {
 	struct vfm_container *c = iommu_data;
@@ -85,7 +102,8 @@ static void vfm_release(void *iommu_data)
 	vfm_domain_release_all(c);
 	vfm_notify_release(c);
 	mutex_destroy(&c->lock);
-	kfree(c);
+	/* The fault chain's callback may still hold a route to it. */
+	call_rcu(&c->rcu, vfm_free_rcu);
 }
 
 static long vfm_ioctl_op(void *iommu_data, unsigned int cmd,
@@ -132,10 +150,15 @@ static int __init vfm_init(void)
 {
 	int ret;
 
+	ret = vfm_fault_register();
+	if (ret)
+		return ret;
 	vfm_debugfs_init();
 	ret = vfio_register_iommu_driver(&vfm_ops);
-	if (ret)
+	if (ret) {
 		vfm_debugfs_exit();
+		vfm_fault_unregister();
+	}
 	return ret;
 }
 
@@ -143,6 +166,7 @@ static void __exit vfm_exit(void)
 {
 	vfio_unregister_iommu_driver(&vfm_ops);
 	vfm_debugfs_exit();
+	vfm_fault_unregister();
 }
 
 module_init(vfm_init);

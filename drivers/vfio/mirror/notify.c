@@ -5,9 +5,9 @@
  *
  * One eventfd per event, held by reference in the container and swapped
  * and signalled under vfm_container::notify_lock, after the state the
- * event announces is in place.  The lock is an interrupt-safe spinlock and
- * nothing here sleeps but vfm_notify_set(), so that events can also be
- * signalled from interrupt context.
+ * event announces is in place.  Faults are signalled from the fault
+ * chain's context, hard interrupts included, so the lock is an
+ * interrupt-safe spinlock and nothing here sleeps but vfm_notify_set().
  */
 #include <linux/eventfd.h>
 

@@ -12,10 +12,16 @@
  *      The core holds them around open, release, attach_group and
  *      detach_group; container ioctls run without them.
  *   2. vfm_container::lock.  Every field of the container, its domains,
- *      groups and mappings is protected by it, but for the eventfds.
+ *      groups and mappings is protected by it, but for the fault queue
+ *      and the eventfds below.
  *   3. mm->mmap_lock, taken by pinning and locked_vm accounting (pin.c).
- *   4. IOMMU core and driver locks, taken inside iommu_*() calls.
- *   5. vfm_container::notify_lock, an interrupt-safe spinlock (notify.c).
+ *   4. IOMMU core and driver locks, taken inside iommu_*() calls, the
+ *      group's mutex among them (iommu_group_for_each_dev(), fault.c).
+ *   5. vfm_fault_routes_lock (fault.c): the list of every container's
+ *      fault routes, which the fault chain reads under RCU.
+ *   6. vfm_faults::lock, then vfm_container::notify_lock: interrupt-safe
+ *      spinlocks, also taken by the fault chain's callback in any context
+ *      (fault.c, notify.c).
  *
  * Invariants, true whenever vfm_container::lock is not held:
  *   - every vfm_dma in vfm_container::dmas is pinned in full and mapped in
@@ -33,7 +39,9 @@
 #include <linux/interval_tree.h>
 #include <linux/iommu.h>
 #include <linux/list.h>
+#include <linux/iommu_faultchain.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -41,6 +49,9 @@
 #include "compat/vfio_private.h"
 
 struct eventfd_ctx;
+struct vfio_info_cap;
+struct vfio_mirror_fault;
+struct vfio_mirror_fault_read;
 
 /*
  * Mappings are kept in the kernel's interval tree, whose bounds are
@@ -57,6 +68,7 @@ static_assert(sizeof(unsigned long) == sizeof(dma_addr_t) &&
 extern bool vfm_allow_unsafe_interrupts;
 extern bool vfm_disable_hugepages;
 extern unsigned int vfm_dma_entry_limit;
+extern unsigned int vfm_fault_queue_len;
 bool vfm_claims_type(unsigned long type);
 
 /*
@@ -65,6 +77,7 @@ bool vfm_claims_type(unsigned long type);
  */
 enum vfm_event {
 	VFM_EVENT_IOVA_RANGES,
+	VFM_EVENT_FAULT,
 	VFM_NR_EVENTS,
 };
 
@@ -168,12 +181,39 @@ static inline u64 vfm_dma_size(const struct vfm_dma *dma)
  *	still bounds the usable IOVAs when the group shares a domain whose
  *	aperture is wider.
  * @msi_isolated: the group's MSIs were isolated when it joined.
+ * @fault_routes: one struct vfm_fault_route per device of the group.
  */
 struct vfm_group {
 	struct list_head next;
 	struct iommu_group *iommu_group;
 	struct vfm_iova_range aperture;
 	bool msi_isolated;
+	struct list_head fault_routes;
+};
+
+/**
+ * struct vfm_faults - the fault queue of a container (fault.c)
+ * @lock: protects every field below, and vfm_fault_route::live of the
+ *	container's routes.
+ * @ring: the queued records.
+ * @len: entries of @ring (fixed at open).
+ * @head: index of the oldest queued record.
+ * @count: records queued.
+ * @seq: the last sequence number given.
+ * @lost: records lost since the last read.
+ * @queued_total: records queued since open.
+ * @lost_total: records lost since open.
+ */
+struct vfm_faults {
+	spinlock_t lock;		/* the lock order is at the top */
+	struct vfio_mirror_fault *ring;
+	u32 len;
+	u32 head;
+	u32 count;
+	u64 seq;
+	u64 lost;
+	u64 queued_total;
+	u64 lost_total;
 };
 
 /**
@@ -222,8 +262,11 @@ struct vfm_domain {
  * @replay_failures: replays that failed, making an attach fail.
  * @replay_ns: time spent in replays, failed ones included.
  * @iova_generation: incremented whenever @iova changes.
+ * @faults: the fault queue, under its own lock.
  * @notify_lock: protects @eventfd.
  * @eventfd: per event (VFM_EVENT_*), the eventfd to signal, or NULL.
+ * @rcu: the container is freed after a grace period: the fault chain's
+ *	callback may still be looking at it through a route.
  */
 struct vfm_container {
 	struct mutex lock;		/* the lock order is at the top */
@@ -243,8 +286,10 @@ struct vfm_container {
 	u64 replay_failures;
 	u64 replay_ns;
 	u64 iova_generation;
+	struct vfm_faults faults;
 	spinlock_t notify_lock;		/* the lock order is at the top */
 	struct eventfd_ctx *eventfd[VFM_NR_EVENTS];
+	struct rcu_head rcu;
 };
 
 /* Smallest page size of the container: the unit of IOVA and size. */
@@ -311,6 +356,19 @@ struct vfm_msi_window {
 
 int vfm_msi_report(struct vfm_container *c, bool *isolated,
 		   struct vfm_msi_window **windows);
+
+/* fault.c: IOMMU faults of the container's devices */
+int vfm_fault_register(void);
+void vfm_fault_unregister(void);
+int vfm_fault_init(struct vfm_container *c);
+void vfm_fault_fini(struct vfm_container *c);
+int vfm_fault_group_prepare(struct vfm_group *g);
+void vfm_fault_group_publish(struct vfm_container *c, struct vfm_group *g);
+void vfm_fault_group_retire(struct vfm_container *c, struct vfm_group *g);
+long vfm_fault_read(struct vfm_container *c,
+		    struct vfio_mirror_fault_read __user *uarg);
+int vfm_fault_add_info_cap(struct vfm_container *c,
+			   struct vfio_info_cap *caps);
 
 /* notify.c: eventfds signalled on events */
 int vfm_notify_set(struct vfm_container *c, u32 events, int fd);

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-mirror: the IOMMU faults of a container's devices.
+ *
+ * vfio_mirror.ko is one consumer of the IOMMU fault chain
+ * (iommu_faultchain.ko).  Each device of each attached group has a route:
+ * a snapshot of how the producers name the device (struct iommu_fc_devid)
+ * and the container it belongs to.  The routes of every container are on
+ * one list, which the chain's callback walks under RCU in any context; the
+ * first route that matches a record queues it in its container, or counts
+ * it as lost.
+ *
+ * Ownership: a route is live from the end of its group's attach to the
+ * start of its detach, and the callback checks that under the container's
+ * queue lock, so once a group has left (vfm_fault_group_retire() returned)
+ * no fault of its devices reaches the old container.  Records queued
+ * before stay queued: they happened while the container owned the group.
+ *
+ * The queue is a ring of fixed size (the fault_queue_len parameter at
+ * open).  When it is full, new records are lost, never old ones, and every
+ * fault of the container's devices takes a sequence number either way, so
+ * a VMM sees gaps as well as the count of lost records.
+ */
+#include <linux/device.h>
+#include <linux/iommu.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+#include <uapi/linux/vfio_mirror.h>
+
+#include "vfm.h"
+
+/* The chain's values are the uAPI's. */
+static_assert(IOMMU_FC_SOURCE_VTD == VFIO_MIRROR_FAULT_SOURCE_VTD);
+static_assert(IOMMU_FC_SOURCE_SMMUV3 == VFIO_MIRROR_FAULT_SOURCE_SMMUV3);
+static_assert(IOMMU_FC_SOURCE_GENERIC == VFIO_MIRROR_FAULT_SOURCE_GENERIC);
+static_assert(IOMMU_FC_F_PCI == VFIO_MIRROR_FAULT_PCI);
+static_assert(IOMMU_FC_F_ADDR == VFIO_MIRROR_FAULT_ADDR);
+static_assert(IOMMU_FC_F_PASID == VFIO_MIRROR_FAULT_PASID);
+static_assert(IOMMU_FC_ACCESS_READ == VFIO_MIRROR_FAULT_READ);
+static_assert(IOMMU_FC_ACCESS_WRITE == VFIO_MIRROR_FAULT_WRITE);
+static_assert(IOMMU_FC_ACCESS_EXEC == VFIO_MIRROR_FAULT_EXEC);
+static_assert(IOMMU_FC_ACCESS_PRIV == VFIO_MIRROR_FAULT_PRIV);
+static_assert(IOMMU_FC_RAW_MAX == VFIO_MIRROR_FAULT_RAW_MAX);
+static_assert(sizeof(struct vfio_mirror_fault) == 128);
+
+/* The largest record stride READ_FAULTS accepts. */
+#define VFM_FAULT_STRIDE_MAX	4096
+
+/**
+ * struct vfm_fault_route - where the faults of one device go
+ * @node: entry in vfm_fault_routes, read under RCU.
+ * @group_node: entry in vfm_group::fault_routes, under vfm_container::lock.
+ * @c: the container.
+ * @dev: the device (a reference is held).
+ * @id: how the producers name it.
+ * @group_id: its IOMMU group's number.
+ * @published: on vfm_fault_routes.
+ * @live: records for @dev go to @c; under vfm_faults::lock of @c.
+ * @rcu: freed after a grace period.
+ */
+struct vfm_fault_route {
+	struct list_head node;
+	struct list_head group_node;
+	struct vfm_container *c;
+	struct device *dev;
+	struct iommu_fc_devid id;
+	u32 group_id;
+	bool published;
+	bool live;
+	struct rcu_head rcu;
+};
+
+static LIST_HEAD(vfm_fault_routes);
+static DEFINE_SPINLOCK(vfm_fault_routes_lock);
+
+static void vfm_fault_fill(struct vfio_mirror_fault *f,
+			   const struct iommu_fc_record *r,
+			   const struct vfm_fault_route *rt, u64 seq)
+{
+	memset(f, 0, sizeof(*f));
+	f->size = sizeof(*f);
+	f->flags = r->flags & (IOMMU_FC_F_ADDR | IOMMU_FC_F_PASID);
+	if (rt->id.flags & IOMMU_FC_F_PCI) {
+		f->flags |= VFIO_MIRROR_FAULT_PCI;
+		f->segment = rt->id.segment;
+		f->rid = rt->id.rid;
+	}
+	f->seq = seq;
+	f->timestamp_ns = r->timestamp_ns;
+	f->iova = r->iova;
+	f->source = r->source;
+	f->instance = r->instance;
+	f->group = rt->group_id;
+	f->sid = r->sid;
+	f->pasid = r->pasid;
+	f->access = r->access;
+	f->reason = r->reason;
+	f->raw_len = min_t(u32, r->raw_len, sizeof(f->raw));
+	memcpy(f->raw, r->raw, f->raw_len);
+}
+
+static enum iommu_fc_verdict vfm_fault_queue(struct vfm_fault_route *rt,
+					     const struct iommu_fc_record *r,
+					     bool deliver)
+{
+	struct vfm_container *c = rt->c;
+	struct vfm_faults *q = &c->faults;
+	enum iommu_fc_verdict v;
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (!rt->live) {
+		v = IOMMU_FC_IGNORED;
+		goto out;
+	}
+	q->seq++;
+	if (!deliver) {
+		v = IOMMU_FC_DROPPED;
+	} else if (q->count == q->len) {
+		v = IOMMU_FC_FULL;
+	} else {
+		vfm_fault_fill(&q->ring[(q->head + q->count) % q->len], r, rt,
+			       q->seq);
+		q->count++;
+		q->queued_total++;
+		v = IOMMU_FC_QUEUED;
+	}
+	if (v != IOMMU_FC_QUEUED) {
+		q->lost++;
+		q->lost_total++;
+	}
+out:
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (v == IOMMU_FC_QUEUED)
+		vfm_notify(c, VFM_EVENT_FAULT);
+	return v;
+}
+
+/* The fault chain's callback: any context, under RCU. */
+static enum iommu_fc_verdict vfm_fault_consume(struct iommu_fc_consumer *fc,
+					       const struct iommu_fc_record *r,
+					       bool deliver)
+{
+	enum iommu_fc_verdict v = IOMMU_FC_IGNORED;
+	struct vfm_fault_route *rt;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(rt, &vfm_fault_routes, node) {
+		if (iommu_fc_devid_match(&rt->id, r)) {
+			v = vfm_fault_queue(rt, r, deliver);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return v;
+}
+
+static struct iommu_fc_consumer vfm_fault_consumer = {
+	.name = "vfio_mirror",
+	.fault = vfm_fault_consume,
+};
+
+/**
+ * vfm_fault_register() - start receiving IOMMU faults
+ *
+ * Return: 0, or an error of the fault chain.
+ */
+int vfm_fault_register(void)
+{
+	return iommu_fc_consumer_register(&vfm_fault_consumer);
+}
+
+/**
+ * vfm_fault_unregister() - stop, once no container is left
+ *
+ * Waits for the callbacks in flight and for the containers freed after a
+ * grace period.
+ */
+void vfm_fault_unregister(void)
+{
+	iommu_fc_consumer_unregister(&vfm_fault_consumer);
+	rcu_barrier();
+}
+
+/**
+ * vfm_fault_init() - give a new container its fault queue
+ * @c: the container being opened.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vfm_fault_init(struct vfm_container *c)
+{
+	struct vfm_faults *q = &c->faults;
+
+	spin_lock_init(&q->lock);
+	q->len = clamp(READ_ONCE(vfm_fault_queue_len), 1U, 65536U);
+	q->ring = kvcalloc(q->len, sizeof(*q->ring), GFP_KERNEL_ACCOUNT);
+	return q->ring ? 0 : -ENOMEM;
+}
+
+/**
+ * vfm_fault_fini() - free a container's fault queue
+ * @c: the container, whose routes are all retired and a grace period old.
+ */
+void vfm_fault_fini(struct vfm_container *c)
+{
+	kvfree(c->faults.ring);
+}
+
+static void vfm_fault_route_free(struct vfm_fault_route *rt)
+{
+	put_device(rt->dev);
+	kfree_rcu(rt, rcu);
+}
+
+static int vfm_fault_route_add(struct device *dev, void *data)
+{
+	struct vfm_group *g = data;
+	struct vfm_fault_route *rt;
+
+	rt = kzalloc(sizeof(*rt), GFP_KERNEL_ACCOUNT);
+	if (!rt)
+		return -ENOMEM;
+	rt->dev = get_device(dev);
+	rt->group_id = iommu_group_id(g->iommu_group);
+	iommu_fc_devid_init(&rt->id, dev);
+	list_add_tail(&rt->group_node, &g->fault_routes);
+	return 0;
+}
+
+/**
+ * vfm_fault_group_prepare() - make the routes of a joining group
+ * @g: the group, not yet in its container.
+ *
+ * Context: process; takes the IOMMU group's mutex.
+ *
+ * Return: 0 or -ENOMEM.  The routes are not live until
+ * vfm_fault_group_publish(); on failure, vfm_fault_group_retire() frees
+ * the ones made.
+ */
+int vfm_fault_group_prepare(struct vfm_group *g)
+{
+	INIT_LIST_HEAD(&g->fault_routes);
+	return iommu_group_for_each_dev(g->iommu_group, g,
+					vfm_fault_route_add);
+}
+
+/**
+ * vfm_fault_group_publish() - route the faults of a joined group
+ * @c: container, locked.
+ * @g: the group, now in @c.
+ */
+void vfm_fault_group_publish(struct vfm_container *c, struct vfm_group *g)
+{
+	struct vfm_fault_route *rt;
+
+	lockdep_assert_held(&c->lock);
+
+	spin_lock(&vfm_fault_routes_lock);
+	list_for_each_entry(rt, &g->fault_routes, group_node) {
+		rt->c = c;
+		rt->live = true;
+		rt->published = true;
+		list_add_tail_rcu(&rt->node, &vfm_fault_routes);
+	}
+	spin_unlock(&vfm_fault_routes_lock);
+}
+
+/**
+ * vfm_fault_group_retire() - stop routing the faults of a leaving group
+ * @c: container, locked.
+ * @g: the group, prepared or published.
+ *
+ * On return no fault of the group's devices reaches @c any more.
+ */
+void vfm_fault_group_retire(struct vfm_container *c, struct vfm_group *g)
+{
+	struct vfm_fault_route *rt, *tmp;
+	unsigned long flags;
+
+	lockdep_assert_held(&c->lock);
+
+	spin_lock_irqsave(&c->faults.lock, flags);
+	list_for_each_entry(rt, &g->fault_routes, group_node)
+		rt->live = false;
+	spin_unlock_irqrestore(&c->faults.lock, flags);
+
+	spin_lock(&vfm_fault_routes_lock);
+	list_for_each_entry(rt, &g->fault_routes, group_node)
+		if (rt->published)
+			list_del_rcu(&rt->node);
+	spin_unlock(&vfm_fault_routes_lock);
+
+	list_for_each_entry_safe(rt, tmp, &g->fault_routes, group_node) {
+		list_del(&rt->group_node);
+		vfm_fault_route_free(rt);
+	}
+}
+
+/**
+ * vfm_fault_read() - VFIO_MIRROR_IOMMU_READ_FAULTS
+ * @c: container.
+ * @uarg: the user's struct vfio_mirror_fault_read.
+ *
+ * Return: 0, -EFAULT or -EINVAL, as the uAPI header says.
+ */
+long vfm_fault_read(struct vfm_container *c,
+		    struct vfio_mirror_fault_read __user *uarg)
+{
+	unsigned long minsz = offsetofend(struct vfio_mirror_fault_read,
+					  next_seq);
+	struct vfm_faults *q = &c->faults;
+	struct vfio_mirror_fault_read arg;
+	struct vfio_mirror_fault *buf = NULL;
+	const size_t rsz = sizeof(*buf);
+	u8 __user *dst;
+	unsigned long flags;
+	u32 n, i;
+	long ret = 0;
+
+	if (copy_from_user(&arg, uarg, minsz))
+		return -EFAULT;
+	if (arg.argsz < minsz || arg.flags || arg.record_size < rsz ||
+	    arg.record_size > VFM_FAULT_STRIDE_MAX)
+		return -EINVAL;
+
+	mutex_lock(&c->lock);	/* one reader at a time */
+	n = min(arg.count, q->len);
+	if (n) {
+		buf = kvmalloc_array(n, rsz, GFP_KERNEL);
+		if (!buf) {
+			ret = -ENOMEM;
+			goto out_unlock;
+		}
+	}
+
+	/* Copy out, then remove: records survive a bad user buffer. */
+	spin_lock_irqsave(&q->lock, flags);
+	n = min(n, q->count);
+	for (i = 0; i < n; i++)
+		buf[i] = q->ring[(q->head + i) % q->len];
+	spin_unlock_irqrestore(&q->lock, flags);
+
+	dst = u64_to_user_ptr(arg.records);
+	for (i = 0; i < n; i++, dst += arg.record_size) {
+		if (copy_to_user(dst, &buf[i], rsz) ||
+		    clear_user(dst + rsz, arg.record_size - rsz)) {
+			ret = -EFAULT;
+			goto out_free;
+		}
+	}
+
+	spin_lock_irqsave(&q->lock, flags);
+	q->head = (q->head + n) % q->len;
+	q->count -= n;
+	arg.lost = q->lost;
+	q->lost = 0;
+	arg.next_seq = q->seq + 1;
+	spin_unlock_irqrestore(&q->lock, flags);
+	arg.count = n;
+
+out_free:
+	kvfree(buf);
+out_unlock:
+	mutex_unlock(&c->lock);
+	if (!ret && copy_to_user(uarg, &arg, minsz))
+		ret = -EFAULT;
+	return ret;
+}
+
+/**
+ * vfm_fault_add_info_cap() - VFIO_MIRROR_INFO_CAP_FAULT for GET_INFO
+ * @c: container, locked.
+ * @caps: the capability chain being built.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vfm_fault_add_info_cap(struct vfm_container *c, struct vfio_info_cap *caps)
+{
+	struct vfio_mirror_fault_device *fd;
+	struct vfio_mirror_info_cap_fault *cap;
+	struct vfio_info_cap_header *header;
+	struct vfm_fault_route *rt;
+	struct vfm_domain *d;
+	struct vfm_group *g;
+	u32 nr = 0;
+
+	lockdep_assert_held(&c->lock);
+
+	list_for_each_entry(d, &c->domains, next)
+		list_for_each_entry(g, &d->groups, next)
+			list_for_each_entry(rt, &g->fault_routes, group_node)
+				nr++;
+
+	header = vfio_info_cap_add(caps, struct_size(cap, devices, nr),
+				   VFIO_MIRROR_INFO_CAP_FAULT, 1);
+	if (IS_ERR(header))
+		return PTR_ERR(header);
+	cap = container_of(header, struct vfio_mirror_info_cap_fault, header);
+	cap->queue_len = c->faults.len;
+	cap->record_size = sizeof(struct vfio_mirror_fault);
+	cap->nr_devices = nr;
+
+	fd = cap->devices;
+	list_for_each_entry(d, &c->domains, next) {
+		list_for_each_entry(g, &d->groups, next) {
+			list_for_each_entry(rt, &g->fault_routes, group_node) {
+				fd->group = rt->group_id;
+				if (rt->id.flags & IOMMU_FC_F_PCI) {
+					fd->flags = VFIO_MIRROR_FAULT_PCI;
+					fd->segment = rt->id.segment;
+					fd->rid = rt->id.rid;
+				}
+				fd->sources = rt->id.sources;
+				fd++;
+			}
+		}
+	}
+	return 0;
+}
