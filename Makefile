@@ -2,7 +2,8 @@
 #
 # vfio-mirror.
 #
-#   make                 build vfio_mirror.ko against KDIR
+#   make                 build iommu_faultchain.ko and vfio_mirror.ko
+#                        against KDIR
 #   make mock            build vfio_mirror_mock.ko, for the tests only
 #   make W=1 C=2 ...     with extra warnings and sparse on every file
 #   make clean
