@@ -20,8 +20,12 @@
  *	  mappings	the page table of the paging domain it is attached
  *			to, "IOVA PHYS SIZE PROT" a leaf; empty otherwise
  *	  msi_cookie	Y if that domain has an MSI cookie, N if not
- *	  fault		write "IOVA r" or "IOVA w": report_iommu_fault() for
- *			it in that domain
+ *	  fault		write "IOVA r|w [COUNT [irq]]": report_iommu_fault()
+ *			COUNT times (default 1) in that domain, from a hard
+ *			interrupt with "irq"
+ *	  storm		write "IOVA COUNT": COUNT write faults every 100 us
+ *			from a hard interrupt, until "stop" or a detach;
+ *			read: faults stormed since load
  */
 #include <linux/debugfs.h>
 #include <linux/iommu.h>
@@ -214,7 +218,8 @@ static ssize_t mock_fault_write(struct file *file, const char __user *ubuf,
 				size_t count, loff_t *ppos)
 {
 	struct mock_dev *md = file_inode(file)->i_private;
-	char access;
+	unsigned int n = 1;
+	char access, irq[4] = "";
 	u64 iova;
 	char *buf;
 	int ret;
@@ -222,20 +227,13 @@ static ssize_t mock_fault_write(struct file *file, const char __user *ubuf,
 	buf = mock_ctl_input(ubuf, count);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-	ret = sscanf(buf, "%llx %c", &iova, &access) == 2 &&
-	      (access == 'r' || access == 'w') ? 0 : -EINVAL;
+	ret = sscanf(buf, "%llx %c %u %3s", &iova, &access, &n, irq);
 	kfree(buf);
-	if (ret)
-		return ret;
+	if (ret < 2 || (access != 'r' && access != 'w') || !n ||
+	    (ret == 4 && strcmp(irq, "irq")))
+		return -EINVAL;
 
-	mutex_lock(&md->lock);
-	if (md->attached)
-		ret = report_iommu_fault(&md->attached->domain, &md->pdev->dev,
-					 iova, access == 'w' ?
-					 IOMMU_FAULT_WRITE : IOMMU_FAULT_READ);
-	else
-		ret = -ENODEV;
-	mutex_unlock(&md->lock);
+	ret = mock_fault_report(md, iova, access == 'w', n, ret == 4);
 	return ret ? ret : count;
 }
 
@@ -243,6 +241,51 @@ static const struct file_operations mock_fault_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
 	.write = mock_fault_write,
+};
+
+static ssize_t mock_storm_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct mock_dev *md = file_inode(file)->i_private;
+	unsigned int n;
+	u64 iova;
+	char *buf;
+	int ret;
+
+	buf = mock_ctl_input(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	if (sysfs_streq(buf, "stop")) {
+		mutex_lock(&md->lock);
+		mock_fault_storm_stop_locked(md);
+		mutex_unlock(&md->lock);
+		ret = 0;
+	} else if (sscanf(buf, "%llx %u", &iova, &n) == 2 && n) {
+		ret = mock_fault_storm_start(md, iova, n);
+	} else {
+		ret = -EINVAL;
+	}
+	kfree(buf);
+	return ret ? ret : count;
+}
+
+static ssize_t mock_storm_read(struct file *file, char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	struct mock_dev *md = file_inode(file)->i_private;
+	char buf[24];
+	int len;
+
+	len = scnprintf(buf, sizeof(buf), "%lld\n",
+			atomic64_read(&md->storm_reported));
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static const struct file_operations mock_storm_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = mock_storm_read,
+	.write = mock_storm_write,
 };
 
 static ssize_t mock_remove_write(struct file *file, const char __user *ubuf,
@@ -284,6 +327,7 @@ void mock_ctl_add(struct mock_dev *md)
 	debugfs_create_file("mappings", 0444, d, md, &mock_mappings_fops);
 	debugfs_create_file("msi_cookie", 0444, d, md, &mock_msi_cookie_fops);
 	debugfs_create_file("fault", 0200, d, md, &mock_fault_fops);
+	debugfs_create_file("storm", 0600, d, md, &mock_storm_fops);
 }
 
 /* Create /sys/kernel/debug/vfio_mirror_mock. */

@@ -122,6 +122,7 @@ static void mock_set_attached(struct device *dev, struct mock_domain *dom)
 	struct mock_dev *md = mock_dev_of(dev);
 
 	mutex_lock(&md->lock);
+	mock_fault_storm_stop_locked(md);
 	md->attached = dom;
 	mutex_unlock(&md->lock);
 }

@@ -54,6 +54,9 @@ static void mock_free_dev(struct mock_dev *md)
 {
 	struct mock_resv *r, *tmp;
 
+	mutex_lock(&md->lock);
+	mock_fault_storm_stop_locked(md);
+	mutex_unlock(&md->lock);
 	list_for_each_entry_safe(r, tmp, &md->resv, list)
 		kfree(r);
 	mutex_destroy(&md->lock);
@@ -70,6 +73,7 @@ static int mock_add_device(int id)
 		return -ENOMEM;
 	mutex_init(&md->lock);
 	INIT_LIST_HEAD(&md->resv);
+	mock_fault_init(md);
 	md->id = id;
 	md->pgsizes = SZ_4K | SZ_2M | SZ_1G;
 	md->aperture_end = (1ULL << 48) - 1;

@@ -26,6 +26,7 @@
 #define VFIO_MIRROR_MOCK_H
 
 #include <linux/atomic.h>
+#include <linux/hrtimer.h>
 #include <linux/iommu.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -66,6 +67,12 @@ struct mock_resv {
  *	made, fails with -EIO; 0 for never.
  * @resv: reserved regions (struct mock_resv).
  * @attached: the paging domain the device is attached to, or NULL.
+ * @storm: the timer of a fault storm (fault.c).
+ * @storm_domain: the domain a storm reports faults in, under @lock; NULL
+ *	when no storm runs.  A storm stops before the device leaves it.
+ * @storm_iova: its faulting address.
+ * @storm_count: faults per period.
+ * @storm_reported: faults a storm reported since the module was loaded.
  * @debugfs: the device's debugfs directory.
  */
 struct mock_dev {
@@ -82,6 +89,11 @@ struct mock_dev {
 	atomic_t fail_map_at;
 	struct list_head resv;
 	struct mock_domain *attached;
+	struct hrtimer storm;
+	struct mock_domain *storm_domain;
+	u64 storm_iova;
+	unsigned int storm_count;
+	atomic64_t storm_reported;
 	struct dentry *debugfs;
 };
 
@@ -114,6 +126,13 @@ int mock_domain_dump(struct mock_domain *dom, struct seq_file *m);
 
 /* vfio.c */
 extern struct platform_driver mock_vfio_driver;
+
+/* fault.c */
+void mock_fault_init(struct mock_dev *md);
+int mock_fault_report(struct mock_dev *md, u64 iova, bool write,
+		      unsigned int count, bool hardirq);
+int mock_fault_storm_start(struct mock_dev *md, u64 iova, unsigned int count);
+void mock_fault_storm_stop_locked(struct mock_dev *md);
 
 /* ctl.c */
 void mock_ctl_init(void);
