@@ -67,6 +67,29 @@ struct vfm_backend {
 #define VFM_MSI_TRANSLATED	VFIO_MIRROR_MSI_WINDOW_TRANSLATED
 #endif
 
+/*
+ * The fault producer of the test guests' own IOMMU and the reasons it
+ * gives for a read of an unmapped IOVA and for a write to a read-only
+ * page: the VT-d Fault Reasons 6 and 5, the SMMUv3 events F_TRANSLATION
+ * and F_PERMISSION.  QEMU's VT-d collapses the faults of a DMA into one
+ * record while it is pending; its SMMUv3 raises one event per 4 bytes.
+ */
+#if defined(__x86_64__)
+#define VFM_HW_SOURCE		VFIO_MIRROR_FAULT_SOURCE_VTD
+#define VFM_HW_PRODUCER		"vtd"
+#define VFM_HW_REASON_READ	0x06
+#define VFM_HW_REASON_WRITE	0x05
+#define VFM_HW_RECORDS(bytes)	((bytes) > 0)
+#define VFM_HW_RAW_LEN		16
+#elif defined(__aarch64__)
+#define VFM_HW_SOURCE		VFIO_MIRROR_FAULT_SOURCE_SMMUV3
+#define VFM_HW_PRODUCER		"smmuv3"
+#define VFM_HW_REASON_READ	0x10
+#define VFM_HW_REASON_WRITE	0x13
+#define VFM_HW_RECORDS(bytes)	(((bytes) + 3) / 4)
+#define VFM_HW_RAW_LEN		32
+#endif
+
 /* QEMU's educational PCI device (hw/misc/edu.c), BAR0 registers. */
 #define EDU_VENDOR		0x1234
 #define EDU_DEVICE		0x11e8
@@ -211,6 +234,27 @@ long long vfm_pins_outstanding(void);
 int vfm_trace_event(const char *event, bool on);
 int vfm_trace_clear(void);
 bool vfm_trace_find(const char *text);
+
+/*
+ * IOMMU faults.  vfm_set_eventfd(): VFIO_MIRROR_IOMMU_SET_EVENTFD.
+ * vfm_read_faults(): VFIO_MIRROR_IOMMU_READ_FAULTS into @recs (at most
+ * @max), returning the number read or -errno, and @lost and @next_seq if
+ * not NULL.  vfm_eventfd_wait(): the counter of @efd once it is readable,
+ * 0 if it is not within @ms.  vfm_chain_counter(): a counter of a fault
+ * chain producer ("vtd", "smmuv3", "generic"), or -1.  vfm_chain_state():
+ * its state file.  vfm_bdf_rid(): the segment and requester ID of a PCI
+ * address.
+ */
+int vfm_set_eventfd(int container, uint32_t events, int fd);
+int vfm_read_faults(int container, struct vfio_mirror_fault *recs,
+		    unsigned int max, uint64_t *lost, uint64_t *next_seq);
+uint64_t vfm_eventfd_wait(int efd, int ms);
+long long vfm_chain_counter(const char *producer, const char *key);
+int vfm_chain_state(const char *producer, char *buf, size_t len);
+int vfm_bdf_rid(const char *bdf, uint32_t *segment, uint32_t *rid);
+/* One line about a fault record, for people. */
+void vfm_fault_describe(const struct vfio_mirror_fault *f, char *buf,
+			size_t len);
 
 /* The physical address behind a user address (root only), or 0. */
 uint64_t vfm_phys_of(const void *vaddr);
