@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The fault queue of a container, driven by the mock IOMMU's
+ * report_iommu_fault() calls (the generic producer): records in any
+ * context, a storm that fills the queue and a lost count that is exact,
+ * the rate limit, sequence numbers, a group changing hands, and
+ * VFIO_MIRROR_IOMMU_READ_FAULTS's answers to bad input.
+ */
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vfm_test.h"
+
+#define NREC		256
+#define MOCK_IOVA	0x12345000ULL
+/* The modules' defaults, which each test starts from. */
+#define QUEUE_LEN	"256"
+#define BURST		"10000"
+
+static const struct vfm_backend mirror = VFM_BACKEND_MIRROR;
+
+FIXTURE(fq) {
+	struct vfm_ctx ctx;
+	int efd;
+	struct vfio_mirror_fault rec[NREC];
+};
+
+FIXTURE_SETUP(fq)
+{
+	int n;
+
+	self->efd = -1;
+	for (n = 0; n < VFM_MAX_MOCK; n++) {
+		if (!vfm_mock_present(n) && !vfm_devices_required())
+			SKIP(return, "needs the vfio_mirror_mock module");
+		ASSERT_EQ(0, vfm_mock_reset(n));
+	}
+	/*
+	 * Set here, not only restored at teardown: the 6.12 harness may skip
+	 * the teardown of a test that failed an assertion.
+	 */
+	ASSERT_EQ(0, vfm_param_write("vfio_mirror", "fault_queue_len",
+				     QUEUE_LEN));
+	ASSERT_EQ(0, vfm_param_write("iommu_faultchain", "ratelimit_burst",
+				     BURST));
+	self->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, self->efd);
+}
+
+FIXTURE_TEARDOWN(fq)
+{
+	int n;
+
+	vfm_ctx_close(&self->ctx);
+	if (self->efd >= 0)
+		close(self->efd);
+	for (n = 0; n < VFM_MAX_MOCK; n++)
+		vfm_mock_reset(n);
+	vfm_param_write("vfio_mirror", "fault_queue_len", QUEUE_LEN);
+	vfm_param_write("iommu_faultchain", "ratelimit_burst", BURST);
+}
+
+/* A mirror container holding mock 0, with the fault eventfd set. */
+static void open_with_mock(struct __test_metadata *_metadata,
+			   struct vfm_ctx *ctx, int efd)
+{
+	ASSERT_EQ(0, vfm_ctx_open(ctx, &mirror, 0));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+	ASSERT_EQ(0, vfm_set_eventfd(ctx->container, VFIO_MIRROR_EVENT_FAULT,
+				     efd));
+}
+
+static int mock_fault(int n, uint64_t iova, char access, int count,
+		      bool irq)
+{
+	char cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "%llx %c %d%s", (unsigned long long)iova,
+		 access, count, irq ? " irq" : "");
+	return vfm_mock_set(n, "fault", cmd);
+}
+
+TEST_F(fq, mock_faults_arrive_from_any_context)
+{
+	int c, i;
+
+	open_with_mock(_metadata, &self->ctx, self->efd);
+	c = self->ctx.container;
+
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA + 0x123, 'w', 1, false));
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'r', 3, true));
+	ASSERT_EQ(4, vfm_eventfd_wait(self->efd, 0));
+	ASSERT_EQ(4, vfm_read_faults(c, self->rec, NREC, NULL, NULL));
+	for (i = 0; i < 4; i++) {
+		const struct vfio_mirror_fault *f = &self->rec[i];
+
+		ASSERT_EQ(i + 1, f->seq);
+		ASSERT_EQ(VFIO_MIRROR_FAULT_SOURCE_GENERIC, f->source);
+		ASSERT_EQ(VFIO_MIRROR_FAULT_ADDR, f->flags);
+		ASSERT_EQ(vfm_mock_group(0), f->group);
+		ASSERT_EQ(i ? MOCK_IOVA : MOCK_IOVA + 0x123, f->iova);
+		ASSERT_EQ(i ? VFIO_MIRROR_FAULT_READ : VFIO_MIRROR_FAULT_WRITE,
+			  f->access);
+		ASSERT_EQ(0, f->reason);
+		ASSERT_EQ(0, f->raw_len);
+		if (i)
+			ASSERT_LE(self->rec[i - 1].timestamp_ns,
+				  f->timestamp_ns);
+	}
+	ASSERT_EQ(0, vfm_read_faults(c, self->rec, NREC, NULL, NULL));
+}
+
+TEST_F(fq, a_storm_fills_the_queue_and_the_rest_is_counted)
+{
+	const int len = 16, storm = 53;
+	long long full = vfm_chain_counter("generic", "dropped_full");
+	long long delivered = vfm_chain_counter("generic", "delivered");
+	uint64_t lost, next;
+	int c, i;
+
+	ASSERT_EQ(0, vfm_param_write("vfio_mirror", "fault_queue_len", "16"));
+	open_with_mock(_metadata, &self->ctx, self->efd);
+	c = self->ctx.container;
+
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', storm, true));
+	ASSERT_EQ(len, vfm_eventfd_wait(self->efd, 0));
+	ASSERT_EQ(len, vfm_mirror_info("faults_queued"));
+	ASSERT_EQ(len, vfm_read_faults(c, self->rec, NREC, &lost, &next));
+	for (i = 0; i < len; i++)
+		ASSERT_EQ(i + 1, self->rec[i].seq);
+	ASSERT_EQ(storm - len, lost);
+	ASSERT_EQ(storm + 1, next);
+	ASSERT_EQ(full + storm - len,
+		  vfm_chain_counter("generic", "dropped_full"));
+	ASSERT_EQ(delivered + len, vfm_chain_counter("generic", "delivered"));
+	ASSERT_EQ(storm - len, vfm_mirror_info("faults_lost_total"));
+
+	/* The count was reset by the read; the next fault continues. */
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'r', 1, false));
+	ASSERT_EQ(1, vfm_read_faults(c, self->rec, NREC, &lost, &next));
+	ASSERT_EQ(0, lost);
+	ASSERT_EQ(storm + 1, self->rec[0].seq);
+	ASSERT_EQ(storm + 2, next);
+}
+
+TEST_F(fq, a_short_read_leaves_the_rest_queued)
+{
+	int c;
+
+	open_with_mock(_metadata, &self->ctx, self->efd);
+	c = self->ctx.container;
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 5, false));
+	ASSERT_EQ(2, vfm_read_faults(c, self->rec, 2, NULL, NULL));
+	ASSERT_EQ(2, self->rec[1].seq);
+	ASSERT_EQ(3, vfm_read_faults(c, self->rec, NREC, NULL, NULL));
+	ASSERT_EQ(3, self->rec[0].seq);
+	ASSERT_EQ(5, self->rec[2].seq);
+}
+
+TEST_F(fq, the_rate_limit_drops_and_counts)
+{
+	long long rl = vfm_chain_counter("generic", "dropped_ratelimited");
+	uint64_t lost;
+	int c;
+
+	open_with_mock(_metadata, &self->ctx, self->efd);
+	c = self->ctx.container;
+	/* Setting it starts a new interval. */
+	ASSERT_EQ(0, vfm_param_write("iommu_faultchain", "ratelimit_burst",
+				     "5"));
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 20, true));
+	ASSERT_EQ(5, vfm_read_faults(c, self->rec, NREC, &lost, NULL));
+	ASSERT_EQ(15, lost);
+	ASSERT_EQ(rl + 15,
+		  vfm_chain_counter("generic", "dropped_ratelimited"));
+}
+
+TEST_F(fq, a_group_that_moves_takes_its_faults_along)
+{
+	struct vfm_ctx other;
+	long long unclaimed;
+	int c;
+
+	open_with_mock(_metadata, &self->ctx, self->efd);
+	c = self->ctx.container;
+	ASSERT_EQ(0, vfm_ctx_attach_mock(&self->ctx, 1));
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 1, false));
+	ASSERT_EQ(1, vfm_read_faults(c, self->rec, NREC, NULL, NULL));
+
+	/* Gone from the first container, into a second one. */
+	ASSERT_EQ(0, vfm_ctx_detach_mock(&self->ctx, 0));
+	ASSERT_EQ(0, vfm_ctx_open(&other, &mirror, 0));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(&other, 0));
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'r', 2, true));
+	ASSERT_EQ(0, vfm_read_faults(c, self->rec, NREC, NULL, NULL));
+	ASSERT_EQ(2, vfm_read_faults(other.container, self->rec, NREC, NULL,
+				     NULL));
+	ASSERT_EQ(1, self->rec[0].seq);
+
+	/* A group in no vfio-mirror container: nobody's. */
+	vfm_ctx_close(&other);
+	{
+		const struct vfm_backend type1 = VFM_BACKEND_TYPE1;
+
+		ASSERT_EQ(0, vfm_ctx_open(&other, &type1, 0));
+		ASSERT_EQ(0, vfm_ctx_attach_mock(&other, 0));
+	}
+	unclaimed = vfm_chain_counter("generic", "unclaimed");
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 1, false));
+	ASSERT_EQ(unclaimed + 1, vfm_chain_counter("generic", "unclaimed"));
+	ASSERT_EQ(0, vfm_read_faults(c, self->rec, NREC, NULL, NULL));
+	vfm_ctx_close(&other);
+}
+
+TEST_F(fq, read_faults_rejects_bad_input_and_keeps_the_records)
+{
+	struct vfio_mirror_fault_read arg;
+	unsigned char wide[2][256];
+	int c, i;
+
+	open_with_mock(_metadata, &self->ctx, self->efd);
+	c = self->ctx.container;
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 2, false));
+
+#define READ_ARG(...) ((struct vfio_mirror_fault_read){			\
+	.argsz = sizeof(arg), .record_size = sizeof(self->rec[0]),	\
+	.count = NREC, .records = (uintptr_t)self->rec, __VA_ARGS__ })
+	arg = READ_ARG(.argsz = offsetof(struct vfio_mirror_fault_read,
+					 next_seq));
+	ASSERT_EQ(-1, ioctl(c, VFIO_MIRROR_IOMMU_READ_FAULTS, &arg));
+	ASSERT_EQ(EINVAL, errno);
+	arg = READ_ARG(.flags = 1);
+	ASSERT_EQ(-1, ioctl(c, VFIO_MIRROR_IOMMU_READ_FAULTS, &arg));
+	ASSERT_EQ(EINVAL, errno);
+	arg = READ_ARG(.record_size = sizeof(self->rec[0]) - 1);
+	ASSERT_EQ(-1, ioctl(c, VFIO_MIRROR_IOMMU_READ_FAULTS, &arg));
+	ASSERT_EQ(EINVAL, errno);
+	arg = READ_ARG(.record_size = 4097);
+	ASSERT_EQ(-1, ioctl(c, VFIO_MIRROR_IOMMU_READ_FAULTS, &arg));
+	ASSERT_EQ(EINVAL, errno);
+	arg = READ_ARG(.records = 8);
+	ASSERT_EQ(-1, ioctl(c, VFIO_MIRROR_IOMMU_READ_FAULTS, &arg));
+	ASSERT_EQ(EFAULT, errno);
+
+	/* Still both there, here at a wider stride, zero-filled. */
+	memset(wide, VFM_POISON, sizeof(wide));
+	arg = READ_ARG(.record_size = sizeof(wide[0]),
+		       .records = (uintptr_t)wide);
+	ASSERT_EQ(0, ioctl(c, VFIO_MIRROR_IOMMU_READ_FAULTS, &arg));
+	ASSERT_EQ(2, arg.count);
+	for (i = 0; i < 2; i++) {
+		const struct vfio_mirror_fault *f = (void *)wide[i];
+
+		ASSERT_EQ(i + 1, f->seq);
+		ASSERT_EQ(sizeof(*f), f->size);
+		ASSERT_EQ(0, wide[i][sizeof(*f)]);
+		ASSERT_EQ(0, wide[i][sizeof(wide[i]) - 1]);
+	}
+#undef READ_ARG
+}
+
+TEST_F(fq, set_eventfd_takes_the_fault_event)
+{
+	int c;
+
+	open_with_mock(_metadata, &self->ctx, self->efd);
+	c = self->ctx.container;
+	ASSERT_EQ(-EINVAL, vfm_set_eventfd(c, 1U << 2, self->efd));
+	/* One eventfd for both events, then none for faults. */
+	ASSERT_EQ(0, vfm_set_eventfd(c, VFIO_MIRROR_EVENT_FAULT |
+				     VFIO_MIRROR_EVENT_IOVA_RANGES,
+				     self->efd));
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 1, false));
+	ASSERT_EQ(1, vfm_eventfd_wait(self->efd, 0));
+	ASSERT_EQ(0, vfm_set_eventfd(c, VFIO_MIRROR_EVENT_FAULT, -1));
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 1, false));
+	ASSERT_EQ(0, vfm_eventfd_wait(self->efd, 0));
+	ASSERT_EQ(2, vfm_read_faults(c, self->rec, NREC, NULL, NULL));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * IOMMU faults of a container's devices reach the VMM: real DMA faults of
+ * the edu device, captured by the guest IOMMU's producer (VT-d fault
+ * records on x86, SMMUv3 events on arm64), and the mock IOMMU's
+ * report_iommu_fault() calls; each as one record with the right device,
+ * address, direction and reason, with an eventfd signal, and only in the
+ * container that owns the device.  On x86 every hardware test runs with
+ * the VT-d producer in each of its modes.
+ */
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "vfm_test.h"
+
+#define PG		4096ULL
+#define IOVA_RW		0x100000ULL
+#define IOVA_RO		0x200000ULL
+#define IOVA_NONE	0x300000ULL	/* never mapped */
+#define NREC		64
+
+static const struct vfm_backend mirror = VFM_BACKEND_MIRROR;
+
+/*
+ * Read records until @want arrived or @ms passed; then make sure no more
+ * come for a while.  Returns how many arrived in all.
+ */
+static int collect(int container, struct vfio_mirror_fault *recs,
+		   int want, int ms)
+{
+	int n = 0, got;
+
+	for (; ms > 0 && n < want; ms -= 20) {
+		got = vfm_read_faults(container, recs + n, NREC - n, NULL,
+				      NULL);
+		if (got < 0)
+			return got;
+		n += got;
+		if (n < want)
+			usleep(20 * 1000);
+	}
+	usleep(300 * 1000);
+	got = vfm_read_faults(container, recs + n, NREC - n, NULL, NULL);
+	return got < 0 ? got : n + got;
+}
+
+FIXTURE(fault) {
+	struct vfm_ctx ctx;
+	char *buf;
+	int efd;
+	struct vfio_mirror_fault rec[NREC];
+	uint32_t segment, rid;
+};
+
+FIXTURE_VARIANT(fault) {
+	const char *vtd_mode;
+};
+
+#if defined(__x86_64__)
+FIXTURE_VARIANT_ADD(fault, vtd_takeover) { .vtd_mode = "takeover" };
+FIXTURE_VARIANT_ADD(fault, vtd_observe) { .vtd_mode = "observe" };
+#else
+FIXTURE_VARIANT_ADD(fault, smmuv3) { .vtd_mode = NULL };
+#endif
+
+FIXTURE_SETUP(fault)
+{
+	int n;
+
+	self->efd = -1;
+	for (n = 0; n < VFM_MAX_MOCK; n++) {
+		if (!vfm_mock_present(n) && !vfm_devices_required())
+			SKIP(return, "needs the vfio_mirror_mock module");
+		ASSERT_EQ(0, vfm_mock_reset(n));
+	}
+	if (variant->vtd_mode)
+		ASSERT_EQ(0, vfm_param_write("iommu_faultchain", "vtd_mode",
+					     variant->vtd_mode));
+	if (!vfm_ctx_setup(_metadata, &self->ctx, &mirror, 1))
+		return;
+	ASSERT_EQ(0, vfm_bdf_rid(self->ctx.edu[0].bdf, &self->segment,
+				 &self->rid));
+	self->buf = vfm_alloc(16 * PG);
+	ASSERT_NE(NULL, self->buf);
+	self->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, self->efd);
+	ASSERT_EQ(0, vfm_set_eventfd(self->ctx.container,
+				     VFIO_MIRROR_EVENT_FAULT, self->efd));
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	int n;
+
+	vfm_ctx_close(&self->ctx);
+	vfm_free(self->buf, 16 * PG);
+	if (self->efd >= 0)
+		close(self->efd);
+	for (n = 0; n < VFM_MAX_MOCK; n++)
+		vfm_mock_reset(n);
+	if (variant->vtd_mode)
+		vfm_param_write("iommu_faultchain", "vtd_mode", "takeover");
+}
+
+/* The fields every record of a hardware fault of @edu has. */
+static void check_hw_record(struct __test_metadata *_metadata,
+			    const struct vfm_edu *edu,
+			    const struct vfio_mirror_fault *f, uint64_t iova,
+			    uint32_t access, uint32_t reason)
+{
+	uint32_t segment, rid;
+
+	ASSERT_EQ(0, vfm_bdf_rid(edu->bdf, &segment, &rid));
+	ASSERT_EQ(sizeof(*f), f->size);
+	ASSERT_EQ(VFM_HW_SOURCE, f->source);
+	ASSERT_EQ(VFIO_MIRROR_FAULT_PCI | VFIO_MIRROR_FAULT_ADDR, f->flags);
+	ASSERT_EQ(edu->group_id, f->group);
+	ASSERT_EQ(segment, f->segment);
+	ASSERT_EQ(rid, f->rid);
+	ASSERT_EQ(rid, f->sid);
+	ASSERT_EQ(iova & ~(PG - 1), f->iova & ~(PG - 1));
+	ASSERT_EQ(access, f->access);
+	ASSERT_EQ(reason, f->reason);
+	ASSERT_EQ(VFM_HW_RAW_LEN, f->raw_len);
+	ASSERT_NE(0, f->timestamp_ns);
+}
+
+TEST_F(fault, a_read_of_an_unmapped_iova_is_one_record)
+{
+	int c = self->ctx.container;
+	long long seen = vfm_chain_counter(VFM_HW_PRODUCER, "seen");
+	uint64_t lost, next;
+
+	ASSERT_EQ(0, vfm_map(c, IOVA_RW, self->buf, PG,
+			     VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE));
+	ASSERT_EQ(0, vfm_edu_dma(&self->ctx.edu[0], IOVA_NONE + 0x40, 4,
+				 false));
+	ASSERT_LT(0, vfm_eventfd_wait(self->efd, 3000));
+	ASSERT_EQ(1, collect(c, self->rec, 1, 3000));
+	check_hw_record(_metadata, &self->ctx.edu[0], &self->rec[0], IOVA_NONE + 0x40,
+			VFIO_MIRROR_FAULT_READ, VFM_HW_REASON_READ);
+	ASSERT_EQ(1, self->rec[0].seq);
+	ASSERT_EQ(0, vfm_read_faults(c, self->rec, NREC, &lost, &next));
+	ASSERT_EQ(0, lost);
+	ASSERT_EQ(2, next);
+	ASSERT_EQ(seen + 1, vfm_chain_counter(VFM_HW_PRODUCER, "seen"));
+
+	/* A good DMA after it is not a fault. */
+	ASSERT_EQ(0, vfm_edu_dma(&self->ctx.edu[0], IOVA_RW, 4, false));
+	ASSERT_EQ(0, collect(c, self->rec, 0, 0));
+}
+
+TEST_F(fault, a_write_to_a_read_only_mapping_is_one_record)
+{
+	int c = self->ctx.container;
+
+	memset(self->buf, VFM_POISON, PG);
+	ASSERT_EQ(0, vfm_map(c, IOVA_RO, self->buf, PG,
+			     VFIO_DMA_MAP_FLAG_READ));
+	ASSERT_EQ(0, vfm_edu_dma(&self->ctx.edu[0], IOVA_RO + 0x80, 4, true));
+	ASSERT_LT(0, vfm_eventfd_wait(self->efd, 3000));
+	ASSERT_EQ(1, collect(c, self->rec, 1, 3000));
+	check_hw_record(_metadata, &self->ctx.edu[0], &self->rec[0], IOVA_RO + 0x80,
+			VFIO_MIRROR_FAULT_WRITE, VFM_HW_REASON_WRITE);
+	ASSERT_TRUE(vfm_untouched(self->buf, PG));
+}
+
+TEST_F(fault, each_recorded_fault_of_a_long_dma_is_a_record)
+{
+	int c = self->ctx.container, i, n;
+	const int bytes = 64;
+
+	ASSERT_EQ(0, vfm_edu_dma(&self->ctx.edu[0], IOVA_NONE, bytes, false));
+	n = collect(c, self->rec, VFM_HW_RECORDS(bytes), 3000);
+	ASSERT_EQ(VFM_HW_RECORDS(bytes), n);
+	for (i = 0; i < n; i++) {
+		check_hw_record(_metadata, &self->ctx.edu[0], &self->rec[i], IOVA_NONE,
+				VFIO_MIRROR_FAULT_READ, VFM_HW_REASON_READ);
+		ASSERT_EQ(i + 1, self->rec[i].seq);
+		if (VFM_HW_SOURCE == VFIO_MIRROR_FAULT_SOURCE_SMMUV3)
+			ASSERT_EQ(IOVA_NONE + 4 * i, self->rec[i].iova);
+	}
+}
+
+TEST_F(fault, a_hardware_storm_is_counted_exactly)
+{
+	long long seen = vfm_chain_counter(VFM_HW_PRODUCER, "seen");
+	long long hw_lost = vfm_chain_counter(VFM_HW_PRODUCER, "hw_lost");
+	const int bytes = EDU_DMA_MAX - 3, want = VFM_HW_RECORDS(bytes);
+	int c = self->ctx.container, n, total = 0, quiet = 0;
+	uint64_t lost, lost_sum = 0, next = 1;
+
+	ASSERT_EQ(0, vfm_edu_dma(&self->ctx.edu[0], IOVA_NONE, bytes, false));
+	/* Until nothing more comes for half a second. */
+	while (quiet < 25) {
+		n = vfm_read_faults(c, self->rec, NREC, &lost, &next);
+		ASSERT_LE(0, n);
+		total += n;
+		lost_sum += lost;
+		quiet = n || lost ? 0 : quiet + 1;
+		usleep(20 * 1000);
+	}
+	TH_LOG("%d bytes: %d records, %llu lost", bytes, total,
+	       (unsigned long long)lost_sum);
+	ASSERT_EQ(want, total + lost_sum);
+	ASSERT_EQ(want + 1, next);
+	ASSERT_EQ(seen + want, vfm_chain_counter(VFM_HW_PRODUCER, "seen"));
+	ASSERT_EQ(hw_lost, vfm_chain_counter(VFM_HW_PRODUCER, "hw_lost"));
+}
+
+TEST_F(fault, another_container_sees_nothing)
+{
+	struct vfm_ctx other;
+	uint32_t seg, rid;
+	int efd2, c = self->ctx.container;
+
+	ASSERT_TRUE(vfm_need_edu(_metadata, 2));
+	ASSERT_EQ(0, vfm_ctx_open(&other, &mirror, 0));
+	ASSERT_EQ(0, vfm_ctx_attach_edu(&other, 1));
+	efd2 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, efd2);
+	ASSERT_EQ(0, vfm_set_eventfd(other.container, VFIO_MIRROR_EVENT_FAULT,
+				     efd2));
+
+	ASSERT_EQ(0, vfm_edu_dma(&self->ctx.edu[0], IOVA_NONE, 4, false));
+	ASSERT_EQ(1, collect(c, self->rec, 1, 3000));
+	ASSERT_EQ(self->rid, self->rec[0].rid);
+	ASSERT_EQ(0, vfm_eventfd_wait(efd2, 0));
+	ASSERT_EQ(0, vfm_read_faults(other.container, self->rec, NREC, NULL,
+				     NULL));
+
+	/* And the other way round. */
+	ASSERT_EQ(0, vfm_bdf_rid(other.edu[1].bdf, &seg, &rid));
+	ASSERT_EQ(0, vfm_edu_dma(&other.edu[1], IOVA_NONE, 4, false));
+	ASSERT_LT(0, vfm_eventfd_wait(efd2, 3000));
+	ASSERT_EQ(1, collect(other.container, self->rec, 1, 3000));
+	ASSERT_EQ(rid, self->rec[0].rid);
+	ASSERT_EQ(other.edu[1].group_id, self->rec[0].group);
+	ASSERT_EQ(0, vfm_read_faults(c, self->rec, NREC, NULL, NULL));
+
+	close(efd2);
+	vfm_ctx_close(&other);
+}
+
+TEST_F(fault, the_capability_names_each_device_and_its_producers)
+{
+	struct vfio_mirror_info_cap_fault *cap;
+	struct vfio_iommu_type1_info *info;
+	char len[16];
+
+	ASSERT_EQ(0, vfm_param_read("vfio_mirror", "fault_queue_len", len,
+				    sizeof(len)));
+	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(&self->ctx, 0));
+	ASSERT_EQ(0, vfm_get_info(self->ctx.container, &info));
+	cap = (void *)vfm_info_cap(info, VFIO_MIRROR_INFO_CAP_FAULT);
+	ASSERT_NE(NULL, cap);
+	ASSERT_EQ(1, cap->header.version);
+	ASSERT_EQ(atoi(len), cap->queue_len);
+	ASSERT_EQ(sizeof(struct vfio_mirror_fault), cap->record_size);
+	ASSERT_EQ(2, cap->nr_devices);
+
+	ASSERT_EQ(self->ctx.edu[0].group_id, cap->devices[0].group);
+	ASSERT_EQ(VFIO_MIRROR_FAULT_PCI, cap->devices[0].flags);
+	ASSERT_EQ(self->segment, cap->devices[0].segment);
+	ASSERT_EQ(self->rid, cap->devices[0].rid);
+	ASSERT_EQ(1U << VFM_HW_SOURCE, cap->devices[0].sources);
+
+	ASSERT_EQ(vfm_mock_group(0), cap->devices[1].group);
+	ASSERT_EQ(0, cap->devices[1].flags);
+	ASSERT_EQ(1U << VFIO_MIRROR_FAULT_SOURCE_GENERIC,
+		  cap->devices[1].sources);
+	free(info);
+}
+
+TEST_F(fault, the_chain_counts_add_up)
+{
+	static const char *const producers[] = {
+		VFM_HW_PRODUCER, "generic",
+	};
+	long long seen, parts;
+	unsigned int i;
+
+	ASSERT_EQ(0, vfm_edu_dma(&self->ctx.edu[0], IOVA_NONE, 4, false));
+	ASSERT_EQ(1, collect(self->ctx.container, self->rec, 1, 3000));
+	for (i = 0; i < ARRAY_SIZE(producers); i++) {
+		seen = vfm_chain_counter(producers[i], "seen");
+		parts = vfm_chain_counter(producers[i], "delivered") +
+			vfm_chain_counter(producers[i], "unclaimed") +
+			vfm_chain_counter(producers[i], "dropped_full") +
+			vfm_chain_counter(producers[i], "dropped_ratelimited");
+		ASSERT_LE(0, seen);
+		ASSERT_EQ(seen, parts) {
+			TH_LOG("%s: seen %lld, accounted for %lld",
+			       producers[i], seen, parts);
+		}
+	}
+	ASSERT_LT(0, vfm_chain_counter(VFM_HW_PRODUCER, "delivered"));
+}
+
+TEST_HARNESS_MAIN
