@@ -6,7 +6,9 @@
  * It takes the first QEMU "edu" device bound to vfio-pci, puts its group
  * in a container of type VFIO_MIRROR_IOMMU, maps two buffers, has the
  * device copy a message from one to the other, unmaps the destination and
- * shows that the same DMA no longer reaches memory, then raises an MSI.
+ * shows that the same DMA no longer reaches memory, while
+ * vfio-mirror-faults, watching the container from another process, prints
+ * the IOMMU fault it caused; then it raises an MSI.
  * The container calls are written out here; the device plumbing comes
  * from the kselftests' helpers.
  */
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vfm_lib.h"
@@ -52,6 +55,7 @@ static void show_info(int container)
 	struct vfio_iommu_type1_info_cap_iova_range *ranges;
 	struct vfio_iommu_type1_info_dma_avail *avail;
 	struct vfio_mirror_info_cap_msi *msi;
+	struct vfio_mirror_info_cap_fault *fault;
 	struct vfio_iommu_type1_info *info;
 	struct vfio_info_cap_header *h;
 	uint32_t i;
@@ -89,12 +93,49 @@ static void show_info(int container)
 	if (gen)
 		printf("  IOVA ranges generation: %llu\n",
 		       (unsigned long long)gen->generation);
+	fault = (void *)vfm_info_cap(info, VFIO_MIRROR_INFO_CAP_FAULT);
+	if (fault)
+		printf("  fault queue: %u records of %u bytes\n",
+		       fault->queue_len, fault->record_size);
+	for (i = 0; fault && i < fault->nr_devices; i++) {
+		const struct vfio_mirror_fault_device *d = &fault->devices[i];
+
+		printf("  device %04x:%02x:%02x.%x (group %u): faults from%s%s%s%s\n",
+		       d->segment, d->rid >> 8, (d->rid >> 3) & 0x1f,
+		       d->rid & 7, d->group, d->sources ? "" : " nobody",
+		       d->sources & 1 << VFIO_MIRROR_FAULT_SOURCE_VTD ?
+		       " VT-d" : "",
+		       d->sources & 1 << VFIO_MIRROR_FAULT_SOURCE_SMMUV3 ?
+		       " SMMUv3" : "",
+		       d->sources & 1 << VFIO_MIRROR_FAULT_SOURCE_GENERIC ?
+		       " report_iommu_fault()" : "");
+	}
 	free(info);
+}
+
+/* Run vfio-mirror-faults on our own container, until it prints one fault. */
+static pid_t watch_faults(int container)
+{
+	char pid[16], fd[16];
+	pid_t child;
+
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	snprintf(fd, sizeof(fd), "%d", container);
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (!child) {
+		execlp("vfio-mirror-faults", "vfio-mirror-faults", "-n", "1",
+		       "-t", "10", pid, fd, (char *)NULL);
+		_exit(127);
+	}
+	return child;
 }
 
 int main(void)
 {
-	int container, group, refs, efd, ret;
+	int container, group, refs, efd, ret, status;
+	pid_t watcher;
 	struct pollfd pfd;
 	struct vfm_edu edu;
 	char bdf[1][32];
@@ -164,6 +205,12 @@ int main(void)
 		return fail("the copy does not match", EIO);
 	printf("  the copy matches the source\n");
 
+	step("Start vfio-mirror-faults %d %d: it takes this container from this process",
+	     (int)getpid(), container);
+	watcher = watch_faults(container);
+	if (watcher < 0)
+		return fail("start vfio-mirror-faults", -watcher);
+
 	step("Unmap the destination and repeat the write");
 	ret = vfm_unmap(container, IOVA_DST, PG, 0, NULL);
 	if (ret)
@@ -175,6 +222,10 @@ int main(void)
 	if (dst[0])
 		return fail("the unmapped destination was written", EIO);
 	printf("  the IOMMU blocked it: the destination is still empty\n");
+	printf("  and reported a fault, which the watcher prints:\n");
+	if (waitpid(watcher, &status, 0) != watcher || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return fail("vfio-mirror-faults saw no fault", EIO);
 
 	step("The device raises an MSI; vfio-pci signals an eventfd");
 	efd = eventfd(0, EFD_CLOEXEC);
