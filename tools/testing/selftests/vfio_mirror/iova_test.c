@@ -9,7 +9,6 @@
  * vfio_iommu_type1 and vfio-mirror; what only vfio-mirror has, on its own.
  */
 #include <fcntl.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -168,18 +167,6 @@ static uint64_t generation(int container)
 	return gen;
 }
 
-/* How many times @efd was signalled since the last call (0: not). */
-static uint64_t signalled(int efd)
-{
-	struct pollfd pfd = { .fd = efd, .events = POLLIN };
-	uint64_t count = 0;
-
-	if (poll(&pfd, 1, 0) == 1 &&
-	    read(efd, &count, sizeof(count)) != sizeof(count))
-		count = 0;
-	return count;
-}
-
 static int set_eventfd(int container, uint32_t argsz, uint32_t flags,
 		       uint32_t events, int fd)
 {
@@ -217,22 +204,22 @@ TEST(a_vmm_learns_that_the_ranges_changed)
 	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
 	ASSERT_EQ(0, vfm_mock_set(0, "resv", "add reserved 0x30000000 0x100000"));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 0));
-	ASSERT_EQ(1, signalled(efd));
+	ASSERT_EQ(1, vfm_eventfd_wait(efd, 0));
 	ASSERT_EQ(gen + 1, generation(ctx.container));
 	/* ...one that changes nothing does not... */
 	ASSERT_EQ(0, vfm_mock_set(1, "format", "1"));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 1));
-	ASSERT_EQ(0, signalled(efd));
+	ASSERT_EQ(0, vfm_eventfd_wait(efd, 0));
 	ASSERT_EQ(gen + 1, generation(ctx.container));
 	/* ...and leaving changes them back. */
 	ASSERT_EQ(0, vfm_ctx_detach_mock(&ctx, 0));
-	ASSERT_EQ(1, signalled(efd));
+	ASSERT_EQ(1, vfm_eventfd_wait(efd, 0));
 	ASSERT_EQ(gen + 2, generation(ctx.container));
 
 	/* Without the eventfd, the generation still counts. */
 	ASSERT_EQ(0, set_eventfd(ctx.container, sz, 0, ev, -1));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 0));
-	ASSERT_EQ(0, signalled(efd));
+	ASSERT_EQ(0, vfm_eventfd_wait(efd, 0));
 	ASSERT_EQ(gen + 3, generation(ctx.container));
 
 	/* Bad arguments. */

@@ -7,7 +7,6 @@
  * vfio-mirror.
  */
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -42,18 +41,6 @@ FIXTURE_TEARDOWN(irq)
 		close(self->efd);
 }
 
-/* Wait up to @ms for the eventfd; return its count, or 0. */
-static uint64_t wait_eventfd(int efd, int ms)
-{
-	struct pollfd pfd = { .fd = efd, .events = POLLIN };
-	uint64_t count = 0;
-
-	if (poll(&pfd, 1, ms) == 1 &&
-	    read(efd, &count, sizeof(count)) != sizeof(count))
-		count = 0;
-	return count;
-}
-
 TEST_F(irq, msi_reaches_eventfd)
 {
 	struct vfm_edu *edu = &self->ctx.edu[0];
@@ -61,16 +48,16 @@ TEST_F(irq, msi_reaches_eventfd)
 
 	ASSERT_EQ(0, vfm_edu_msi_enable(edu, self->efd));
 	/* Nothing before the device raises it. */
-	ASSERT_EQ(0, wait_eventfd(self->efd, 100));
+	ASSERT_EQ(0, vfm_eventfd_wait(self->efd, 100));
 	for (i = 0; i < 3; i++) {
 		vfm_edu_irq_raise(edu, 1u << i);
-		ASSERT_LE(1, wait_eventfd(self->efd, 3000))
+		ASSERT_LE(1, vfm_eventfd_wait(self->efd, 3000))
 			TH_LOG("interrupt %d did not arrive", i);
 		vfm_edu_irq_ack(edu, 1u << i);
 	}
 	ASSERT_EQ(0, vfm_edu_msi_disable(edu));
 	vfm_edu_irq_raise(edu, 1);
-	ASSERT_EQ(0, wait_eventfd(self->efd, 200));
+	ASSERT_EQ(0, vfm_eventfd_wait(self->efd, 200));
 	vfm_edu_irq_ack(edu, 1);
 }
 
@@ -86,7 +73,7 @@ TEST_F(irq, msi_with_mappings_in_place)
 			     VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE));
 	ASSERT_EQ(0, vfm_edu_msi_enable(edu, self->efd));
 	vfm_edu_irq_raise(edu, 1);
-	ASSERT_LE(1, wait_eventfd(self->efd, 3000));
+	ASSERT_LE(1, vfm_eventfd_wait(self->efd, 3000));
 	vfm_edu_irq_ack(edu, 1);
 	ASSERT_EQ(0, vfm_edu_msi_disable(edu));
 	vfm_free(buf, size);

@@ -8,7 +8,6 @@
  * The fixture tests run against vfio_iommu_type1 and vfio-mirror; what
  * only vfio-mirror does has its own tests.
  */
-#include <poll.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -22,13 +21,10 @@
 /* Raise the edu device's interrupt; did it reach @efd? */
 static bool msi_arrives(struct vfm_edu *edu, int efd)
 {
-	struct pollfd pfd = { .fd = efd, .events = POLLIN };
-	uint64_t count = 0;
+	uint64_t count;
 
 	vfm_edu_irq_raise(edu, 1);
-	if (poll(&pfd, 1, 3000) == 1 &&
-	    read(efd, &count, sizeof(count)) != sizeof(count))
-		count = 0;
+	count = vfm_eventfd_wait(efd, 3000);
 	vfm_edu_irq_ack(edu, 1);
 	return count > 0;
 }
