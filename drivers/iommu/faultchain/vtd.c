@@ -226,7 +226,7 @@ static void fc_vtd_log(const struct iommu_fc_record *r)
 		       PCI_FUNC(r->sid), r->iova, r->reason);
 }
 
-static void fc_vtd_overflow(struct fc_vtd_unit *u, u32 fsts)
+static void fc_vtd_overflow(u32 fsts)
 {
 	if (fsts & VTD_FSTS_PFO)
 		atomic64_inc(&fc_vtd.stats.hw_overflows);
@@ -242,7 +242,7 @@ static void fc_vtd_observe(struct fc_vtd_unit *u)
 
 	spin_lock_irqsave(&u->lock, flags);
 	fsts = readl(u->regs + VTD_FSTS_REG);
-	fc_vtd_overflow(u, fsts);
+	fc_vtd_overflow(fsts);
 	if (fsts & VTD_FSTS_PPF) {
 		i = VTD_FSTS_FRI(fsts) % u->nfr;
 		for (n = 0; n < u->nfr; n++, i = (i + 1) % u->nfr) {
@@ -280,7 +280,7 @@ static irqreturn_t fc_vtd_takeover(int irq, void *dev_id)
 
 	spin_lock_irqsave(&u->lock, flags);
 	fsts = readl(u->regs + VTD_FSTS_REG);
-	fc_vtd_overflow(u, fsts);
+	fc_vtd_overflow(fsts);
 	if (fsts & VTD_FSTS_PPF) {
 		i = VTD_FSTS_FRI(fsts) % u->nfr;
 		/* Until no record is left, or the interrupt would not recur. */
