@@ -29,14 +29,9 @@ FIXTURE(fq) {
 
 FIXTURE_SETUP(fq)
 {
-	int n;
-
 	self->efd = -1;
-	for (n = 0; n < VFM_MAX_MOCK; n++) {
-		if (!vfm_mock_present(n) && !vfm_devices_required())
-			SKIP(return, "needs the vfio_mirror_mock module");
-		ASSERT_EQ(0, vfm_mock_reset(n));
-	}
+	if (!vfm_mocks_ready(_metadata))
+		return;
 	/*
 	 * Set here, not only restored at teardown: the 6.12 harness may skip
 	 * the teardown of a test that failed an assertion.

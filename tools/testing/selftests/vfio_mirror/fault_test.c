@@ -67,14 +67,9 @@ FIXTURE_VARIANT_ADD(fault, smmuv3) { .vtd_mode = NULL };
 
 FIXTURE_SETUP(fault)
 {
-	int n;
-
 	self->efd = -1;
-	for (n = 0; n < VFM_MAX_MOCK; n++) {
-		if (!vfm_mock_present(n) && !vfm_devices_required())
-			SKIP(return, "needs the vfio_mirror_mock module");
-		ASSERT_EQ(0, vfm_mock_reset(n));
-	}
+	if (!vfm_mocks_ready(_metadata))
+		return;
 	if (variant->vtd_mode)
 		ASSERT_EQ(0, vfm_param_write("iommu_faultchain", "vtd_mode",
 					     variant->vtd_mode));

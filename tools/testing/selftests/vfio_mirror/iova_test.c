@@ -53,13 +53,8 @@ FIXTURE_VARIANT_ADD(iova, mirror) { .b = VFM_BACKEND_MIRROR };
 
 FIXTURE_SETUP(iova)
 {
-	int n;
-
-	for (n = 0; n < VFM_MAX_MOCK; n++) {
-		if (!vfm_mock_present(n) && !vfm_devices_required())
-			SKIP(return, "needs the vfio_mirror_mock module");
-		ASSERT_EQ(0, vfm_mock_reset(n));
-	}
+	if (!vfm_mocks_ready(_metadata))
+		return;
 	if (!vfm_ctx_setup(_metadata, &self->ctx, &variant->b, 1))
 		return;
 	self->buf = vfm_alloc(64 * PG);
@@ -187,11 +182,8 @@ TEST(a_vmm_learns_that_the_ranges_changed)
 	uint64_t gen;
 	int efd, n;
 
-	for (n = 0; n < VFM_MAX_MOCK; n++) {
-		if (!vfm_mock_present(n) && !vfm_devices_required())
-			SKIP(return, "needs the vfio_mirror_mock module");
-		ASSERT_EQ(0, vfm_mock_reset(n));
-	}
+	if (!vfm_mocks_ready(_metadata))
+		return;
 	if (!vfm_ctx_setup(_metadata, &ctx, &mirror, 1))
 		return;
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -180,13 +180,8 @@ FIXTURE_VARIANT_ADD(mirror, mirror) { .b = VFM_BACKEND_MIRROR };
 
 FIXTURE_SETUP(mirror)
 {
-	int n;
-
-	for (n = 0; n < VFM_MAX_MOCK; n++) {
-		if (!vfm_mock_present(n) && !vfm_devices_required())
-			SKIP(return, "needs the vfio_mirror_mock module");
-		ASSERT_EQ(0, vfm_mock_reset(n));
-	}
+	if (!vfm_mocks_ready(_metadata))
+		return;
 	if (!vfm_ctx_setup(_metadata, &self->ctx, &variant->b, 0))
 		return;
 	self->ml.container = self->ctx.container;
@@ -693,13 +688,10 @@ TEST(debugfs_counts_mappings_domains_and_replays)
 	char *buf = vfm_alloc(1 << 20);
 	char dir[256], path[300];
 	struct vfm_ctx ctx;
-	int n;
 
 	ASSERT_NE(NULL, buf);
-	for (n = 0; n < VFM_MAX_MOCK; n++)
-		if (!vfm_mock_present(n) && !vfm_devices_required())
-			SKIP(return, "needs the vfio_mirror_mock module");
-	ASSERT_EQ(0, vfm_mock_reset(0));
+	if (!vfm_mocks_ready(_metadata))
+		return;
 	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
 	if (!vfm_ctx_setup(_metadata, &ctx, &mirror, 1))
 		return;

@@ -44,14 +44,9 @@ FIXTURE_VARIANT_ADD(msi, mirror) { .b = VFM_BACKEND_MIRROR };
 
 FIXTURE_SETUP(msi)
 {
-	int n;
-
 	self->efd = -1;
-	for (n = 0; n < VFM_MAX_MOCK; n++) {
-		if (!vfm_mock_present(n) && !vfm_devices_required())
-			SKIP(return, "needs the vfio_mirror_mock module");
-		ASSERT_EQ(0, vfm_mock_reset(n));
-	}
+	if (!vfm_mocks_ready(_metadata))
+		return;
 	if (!vfm_ctx_setup(_metadata, &self->ctx, &variant->b, 0))
 		return;
 	self->buf = vfm_alloc(64 * PG);
@@ -150,13 +145,9 @@ static bool mirror_setup(struct __test_metadata *_metadata,
 			 struct vfm_ctx *ctx)
 {
 	static const struct vfm_backend mirror = VFM_BACKEND_MIRROR;
-	int n;
 
-	for (n = 0; n < VFM_MAX_MOCK; n++) {
-		if (!vfm_mock_present(n) && !vfm_devices_required())
-			SKIP(return false, "needs the vfio_mirror_mock module");
-		ASSERT_EQ(0, vfm_mock_reset(n));
-	}
+	if (!vfm_mocks_ready(_metadata))
+		return false;
 	return vfm_ctx_setup(_metadata, ctx, &mirror, 1);
 }
 

@@ -88,4 +88,24 @@ static inline bool vfm_need_edu(struct __test_metadata *_metadata, int n)
 	return true;
 }
 
+/**
+ * vfm_mocks_ready() - make sure the mock IOMMU module is loaded, and reset
+ * its devices to the module's defaults
+ * @_metadata: the test's harness state.
+ *
+ * Return: true if the test may go on, false if it was skipped (as for
+ * vfm_ctx_setup()).
+ */
+static inline bool vfm_mocks_ready(struct __test_metadata *_metadata)
+{
+	int n;
+
+	for (n = 0; n < VFM_MAX_MOCK; n++) {
+		if (!vfm_mock_present(n) && !vfm_devices_required())
+			SKIP(return false, "needs the vfio_mirror_mock module");
+		ASSERT_EQ(0, vfm_mock_reset(n));
+	}
+	return true;
+}
+
 #endif /* VFM_TEST_H */
