@@ -226,10 +226,17 @@ static void fc_vtd_log(const struct iommu_fc_record *r)
 		       PCI_FUNC(r->sid), r->iova, r->reason);
 }
 
-static void fc_vtd_overflow(u32 fsts)
+/*
+ * Read the Fault Status of @u, counting an overflow: the first record to
+ * read, or -1 when none is pending.
+ */
+static int fc_vtd_first_record(struct fc_vtd_unit *u)
 {
+	u32 fsts = readl(u->regs + VTD_FSTS_REG);
+
 	if (fsts & VTD_FSTS_PFO)
 		atomic64_inc(&fc_vtd.stats.hw_overflows);
+	return fsts & VTD_FSTS_PPF ? VTD_FSTS_FRI(fsts) % u->nfr : -1;
 }
 
 /* Observe: report the pending records, leave them to dmar_fault(). */
@@ -237,19 +244,15 @@ static void fc_vtd_observe(struct fc_vtd_unit *u)
 {
 	struct iommu_fc_record r;
 	unsigned long flags;
-	unsigned int i, n;
-	u32 fsts;
+	unsigned int n;
+	int i;
 
 	spin_lock_irqsave(&u->lock, flags);
-	fsts = readl(u->regs + VTD_FSTS_REG);
-	fc_vtd_overflow(fsts);
-	if (fsts & VTD_FSTS_PPF) {
-		i = VTD_FSTS_FRI(fsts) % u->nfr;
-		for (n = 0; n < u->nfr; n++, i = (i + 1) % u->nfr) {
-			if (!fc_vtd_read_record(u, i, &r))
-				break;
-			iommu_fc_report(&fc_vtd, &r);
-		}
+	i = fc_vtd_first_record(u);
+	for (n = 0; i >= 0 && n < u->nfr; n++, i = (i + 1) % u->nfr) {
+		if (!fc_vtd_read_record(u, i, &r))
+			break;
+		iommu_fc_report(&fc_vtd, &r);
 	}
 	spin_unlock_irqrestore(&u->lock, flags);
 	atomic64_inc(&u->interrupts);
@@ -272,25 +275,22 @@ static irqreturn_t fc_vtd_takeover(int irq, void *dev_id)
 	struct fc_vtd_unit *u = fc_vtd_unit_of_hwirq(irq_get_irq_data(irq));
 	struct iommu_fc_record r;
 	unsigned long flags;
-	unsigned int i;
-	u32 fsts;
+	int i;
 
 	if (!u)
 		return IRQ_NONE;
 
 	spin_lock_irqsave(&u->lock, flags);
-	fsts = readl(u->regs + VTD_FSTS_REG);
-	fc_vtd_overflow(fsts);
-	if (fsts & VTD_FSTS_PPF) {
-		i = VTD_FSTS_FRI(fsts) % u->nfr;
-		/* Until no record is left, or the interrupt would not recur. */
-		while (fc_vtd_read_record(u, i, &r)) {
-			writel(VTD_FRCD3_F,
-			       u->regs + u->fro + i * VTD_FRCD_LEN + 12);
-			iommu_fc_report(&fc_vtd, &r);
-			fc_vtd_log(&r);
-			i = (i + 1) % u->nfr;
-		}
+	i = fc_vtd_first_record(u);
+	/*
+	 * Until no record is left: one left pending would keep PPF set, and
+	 * no new fault would raise the interrupt again.
+	 */
+	while (i >= 0 && fc_vtd_read_record(u, i, &r)) {
+		writel(VTD_FRCD3_F, u->regs + u->fro + i * VTD_FRCD_LEN + 12);
+		iommu_fc_report(&fc_vtd, &r);
+		fc_vtd_log(&r);
+		i = (i + 1) % u->nfr;
 	}
 	writel(VTD_FSTS_PFO | VTD_FSTS_PPF | VTD_FSTS_PRO,
 	       u->regs + VTD_FSTS_REG);
