@@ -7,8 +7,8 @@
  * a snapshot of how the producers name the device (struct iommu_fc_devid)
  * and the container it belongs to.  The routes of every container are on
  * one list, which the chain's callback walks under RCU in any context; the
- * first route that matches a record queues it in its container, or counts
- * it as lost.
+ * first live route that matches a record queues it in its container, or
+ * counts it as lost.
  *
  * Ownership: a route is live from the end of its group's attach to the
  * start of its detach, and the callback checks that under the container's
@@ -147,11 +147,16 @@ static enum iommu_fc_verdict vfm_fault_consume(struct iommu_fc_consumer *fc,
 	enum iommu_fc_verdict v = IOMMU_FC_IGNORED;
 	struct vfm_fault_route *rt;
 
+	/*
+	 * A reader may still see the retired route of a group that moved
+	 * on, before its new route: only a live route ends the walk.
+	 */
 	rcu_read_lock();
 	list_for_each_entry_rcu(rt, &vfm_fault_routes, node) {
 		if (iommu_fc_devid_match(&rt->id, r)) {
 			v = vfm_fault_queue(rt, r, deliver);
-			break;
+			if (v != IOMMU_FC_IGNORED)
+				break;
 		}
 	}
 	rcu_read_unlock();
