@@ -310,7 +310,7 @@ void vfm_fault_group_retire(struct vfm_container *c, struct vfm_group *g)
  * @c: container.
  * @uarg: the user's struct vfio_mirror_fault_read.
  *
- * Return: 0, -EFAULT or -EINVAL, as the uAPI header says.
+ * Return: 0, -EFAULT, -EINVAL or -ENOMEM, as the uAPI header says.
  */
 long vfm_fault_read(struct vfm_container *c,
 		    struct vfio_mirror_fault_read __user *uarg)

@@ -217,8 +217,8 @@ struct vfio_mirror_fault {
  * struct vfio_mirror_fault_read - argument of VFIO_MIRROR_IOMMU_READ_FAULTS
  * @argsz: size of the structure.
  * @flags: zero.
- * @record_size: in: the stride of @records, at least 128.  Each record
- *	is written at that stride: the kernel's record, then zeroes.
+ * @record_size: in: the stride of @records, from 128 to 4096.  Each
+ *	record is written at that stride: the kernel's record, then zeroes.
  * @count: in: room in @records, in records; out: records written.
  * @records: user address of the records.
  * @lost: out: records lost since the previous call: the queue was full,
@@ -243,8 +243,9 @@ struct vfio_mirror_fault_read {
  * many were lost since the last call.  It never blocks: register an
  * eventfd for VFIO_MIRROR_EVENT_FAULT to wait.  Returns 0 (with @count 0
  * when the queue is empty), -EINVAL for a short @argsz, non-zero @flags
- * or a @record_size below 128, -EFAULT if @records cannot be written (the
- * records then stay queued).
+ * or a @record_size below 128 or above 4096, -ENOMEM when no memory is
+ * left for the copy, -EFAULT if @records cannot be written (the records
+ * then stay queued).
  */
 #define VFIO_MIRROR_IOMMU_READ_FAULTS	_IO(VFIO_TYPE, VFIO_BASE + 0x71)
 
