@@ -4,20 +4,26 @@
 #
 #   make                 build iommu_faultchain.ko and vfio_mirror.ko
 #                        against KDIR
-#   make mock            build vfio_mirror_mock.ko, for the tests only
+#   make mock            build vfio_mirror_mock.ko and vfio_mirror_probe.ko,
+#                        for the tests only (after make)
 #   make W=1 C=2 ...     with extra warnings and sparse on every file
 #   make clean
 #
 # KDIR defaults to the running kernel's build tree and falls back to the
-# newest installed Debian 6.12 headers for this machine's architecture.
+# newest installed Debian 6.12 headers of this machine's architecture in
+# their plain flavour (by version, so 6.12.10 is newer than 6.12.9; never
+# -rt-, -cloud- or another flavour).
 # Cross build: make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KDIR=...
 #
 # The checks, the guest tests and the demo are run by tools/mirror.
 
 KVER ?= $(shell uname -r)
 DEBARCH ?= $(shell dpkg --print-architecture 2>/dev/null)
+HEADERS ?= /usr/src
 KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
-	 $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*-$(DEBARCH)))))
+	 $(shell ls -d $(HEADERS)/linux-headers-6.12.* 2>/dev/null | \
+		 grep -E '/linux-headers-6\.12\.[0-9]+(\+[^-/]+)?-$(DEBARCH)$$' | \
+		 sort -V | tail -n 1))
 
 MOCK := tools/testing/vfio_mirror_mock
 
@@ -29,11 +35,16 @@ kdir:
 modules: kdir
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers modules
 
+# The test modules link against iommu_faultchain: build the modules first.
 mock: kdir
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(MOCK) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(MOCK) \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/drivers/Module.symvers modules
 
 clean: kdir
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers clean
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(MOCK) clean
 
-.PHONY: all kdir modules mock clean
+print-kdir:
+	@echo $(KDIR)
+
+.PHONY: all kdir modules mock clean print-kdir
