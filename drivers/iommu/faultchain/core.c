@@ -3,19 +3,28 @@
  * iommu_faultchain: the chain itself.
  *
  * Producers (vtd.c, smmuv3.c, generic.c, or another module) report each
- * fault once with iommu_fc_report(); every consumer sees it, in the
- * producer's context.  The chain counts what became of each record, per
- * producer, so that nothing is lost without a counter saying so.
+ * fault once with iommu_fc_report(), in whatever context they read it,
+ * often a hard interrupt handler or another driver's.  That call does
+ * bounded work: it copies the record into the producer's backlog, a ring
+ * of backlog_len records, and schedules the producer's work item, which
+ * hands the records to every consumer in process context, in order.  A
+ * producer that reports from a context that may sleep has its records
+ * handed over before iommu_fc_report() returns.  So no consumer runs with
+ * interrupts off, and the cost of a fault storm inside an interrupt
+ * handler does not grow with the number of consumers or with what they
+ * do.
  *
- * A rate limit per producer bounds how many records per interval reach
- * the consumers' queues (and so wake their users) during a fault storm:
- * over it, consumers are still called, to count the record as lost.
+ * The chain counts what became of each record, per producer, so that
+ * nothing is lost without a counter saying so.  Rate limits are the
+ * consumers' business: each can only limit what it claims.
  */
-#include <linux/jiffies.h>
+#include <linux/device.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/preempt.h>
 #include <linux/rculist.h>
+#include <linux/slab.h>
 #include <linux/timekeeping.h>
 
 #include "fc.h"
@@ -23,96 +32,23 @@
 static DEFINE_MUTEX(fc_lock);
 static LIST_HEAD(fc_consumers);		/* RCU readers, fc_lock writers */
 static LIST_HEAD(fc_producers);		/* under fc_lock */
+static struct workqueue_struct *fc_wq;
 
-static unsigned int fc_ratelimit_burst = 10000;
-static unsigned int fc_ratelimit_interval_ms = 1000;
+static unsigned int fc_backlog_len = 1024;
+module_param_named(backlog_len, fc_backlog_len, uint, 0444);
+MODULE_PARM_DESC(backlog_len,
+		 "Records per producer waiting to be handed to consumers, 16 to 65536 (default: 1024)");
 
-static void fc_ratelimit_reset(struct iommu_fc_producer *p)
-{
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&p->rl_lock, flags);
-	p->rl_begin = jiffies;
-	p->rl_count = 0;
-	raw_spin_unlock_irqrestore(&p->rl_lock, flags);
-}
-
-/* Setting either parameter starts a new window for every producer. */
-static int fc_ratelimit_set(const char *val, const struct kernel_param *kp)
-{
-	struct iommu_fc_producer *p;
-	int ret;
-
-	ret = param_set_uint(val, kp);
-	if (ret)
-		return ret;
-	mutex_lock(&fc_lock);
-	list_for_each_entry(p, &fc_producers, node)
-		fc_ratelimit_reset(p);
-	mutex_unlock(&fc_lock);
-	return 0;
-}
-
-static const struct kernel_param_ops fc_ratelimit_ops = {
-	.set = fc_ratelimit_set,
-	.get = param_get_uint,
-};
-
-module_param_cb(ratelimit_burst, &fc_ratelimit_ops, &fc_ratelimit_burst,
-		0644);
-MODULE_PARM_DESC(ratelimit_burst,
-		 "Records per producer and interval that reach consumers' queues; 0: no limit (default: 10000)");
-module_param_cb(ratelimit_interval_ms, &fc_ratelimit_ops,
-		&fc_ratelimit_interval_ms, 0644);
-MODULE_PARM_DESC(ratelimit_interval_ms,
-		 "Length of the rate limit interval (default: 1000)");
-
-static bool fc_ratelimit_pass(struct iommu_fc_producer *p)
-{
-	unsigned int burst = READ_ONCE(fc_ratelimit_burst);
-	unsigned long interval, flags;
-	bool pass;
-
-	if (!burst)
-		return true;
-	interval = msecs_to_jiffies(READ_ONCE(fc_ratelimit_interval_ms));
-
-	raw_spin_lock_irqsave(&p->rl_lock, flags);
-	if (time_after_eq(jiffies, p->rl_begin + interval)) {
-		p->rl_begin = jiffies;
-		p->rl_count = 0;
-	}
-	pass = p->rl_count < burst;
-	if (pass)
-		p->rl_count++;
-	raw_spin_unlock_irqrestore(&p->rl_lock, flags);
-	return pass;
-}
-
-/**
- * iommu_fc_report() - report one fault to every consumer
- * @p: the registered producer that read it.
- * @r: the record; @r->source is set from @p, and @r->timestamp_ns to now
- *	if it is 0.
- *
- * Context: any, hard interrupts included.  @r may live on the stack: the
- * consumers copy what they keep.
- */
-void iommu_fc_report(struct iommu_fc_producer *p, struct iommu_fc_record *r)
+/* Hand one record to every consumer; count what became of it. */
+static void fc_deliver_one(struct iommu_fc_producer *p,
+			   const struct iommu_fc_record *r)
 {
 	enum iommu_fc_verdict v, best = IOMMU_FC_IGNORED;
 	struct iommu_fc_consumer *c;
-	bool deliver;
-
-	r->source = p->source;
-	if (!r->timestamp_ns)
-		r->timestamp_ns = ktime_get_ns();
-	atomic64_inc(&p->stats.seen);
-	deliver = fc_ratelimit_pass(p);
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(c, &fc_consumers, node) {
-		v = c->fault(c, r, deliver);
+		v = c->fault(c, r);
 		if (v > best)
 			best = v;
 	}
@@ -132,8 +68,104 @@ void iommu_fc_report(struct iommu_fc_producer *p, struct iommu_fc_record *r)
 		atomic64_inc(&p->stats.unclaimed);
 		break;
 	}
+	if (p->log)
+		p->log(p, r);
+}
+
+/* Take the oldest record of @p's backlog into @r. */
+static bool fc_backlog_pop(struct iommu_fc_producer *p,
+			   struct iommu_fc_record *r)
+{
+	unsigned long flags;
+	bool got = false;
+
+	raw_spin_lock_irqsave(&p->backlog_lock, flags);
+	if (p->count) {
+		*r = p->backlog[p->head];
+		p->head = (p->head + 1) % p->backlog_len;
+		p->count--;
+		got = true;
+	}
+	raw_spin_unlock_irqrestore(&p->backlog_lock, flags);
+	return got;
+}
+
+/* Empty @p's backlog into the consumers.  Context: process. */
+static void fc_deliver(struct iommu_fc_producer *p)
+{
+	struct iommu_fc_record r;
+	unsigned int n = 0;
+
+	mutex_lock(&p->deliver_lock);
+	while (fc_backlog_pop(p, &r)) {
+		fc_deliver_one(p, &r);
+		put_device(r.dev);
+		if (!(++n % 64))
+			cond_resched();
+	}
+	mutex_unlock(&p->deliver_lock);
+}
+
+static void fc_deliver_work(struct work_struct *work)
+{
+	fc_deliver(container_of(work, struct iommu_fc_producer, work));
+}
+
+/**
+ * iommu_fc_report() - report one fault to every consumer
+ * @p: the registered producer that read it.
+ * @r: the record, copied: it may live on the stack.  The record that
+ *	consumers see has @r->source set from @p, and @r->timestamp_ns set
+ *	to now if it was 0; the chain holds a reference to @r->dev, if set,
+ *	until they have seen it.
+ *
+ * Context: any, hard interrupts included.  From a context that may sleep,
+ * the consumers have seen the record (and every one reported before it by
+ * @p) on return; otherwise they see it soon, from a work item.  When @p's
+ * backlog is full the record is dropped and counted.
+ */
+void iommu_fc_report(struct iommu_fc_producer *p,
+		     const struct iommu_fc_record *r)
+{
+	struct iommu_fc_record *slot;
+	unsigned long flags;
+	bool queued = false;
+
+	atomic64_inc(&p->stats.seen);
+	raw_spin_lock_irqsave(&p->backlog_lock, flags);
+	if (p->count < p->backlog_len) {
+		slot = &p->backlog[(p->head + p->count) % p->backlog_len];
+		*slot = *r;
+		slot->source = p->source;
+		if (!slot->timestamp_ns)
+			slot->timestamp_ns = ktime_get_ns();
+		get_device(slot->dev);
+		p->count++;
+		queued = true;
+	}
+	raw_spin_unlock_irqrestore(&p->backlog_lock, flags);
+
+	if (!queued)
+		atomic64_inc(&p->stats.dropped_backlog);
+	else if (preemptible())
+		fc_deliver(p);
+	else
+		queue_work(fc_wq, &p->work);
 }
 EXPORT_SYMBOL_GPL(iommu_fc_report);
+
+/**
+ * iommu_fc_flush() - wait until the consumers have seen what @p reported
+ * @p: a registered producer.
+ *
+ * Context: process.
+ */
+void iommu_fc_flush(struct iommu_fc_producer *p)
+{
+	flush_work(&p->work);
+	fc_deliver(p);
+}
+EXPORT_SYMBOL_GPL(iommu_fc_flush);
 
 /**
  * iommu_fc_consumer_register() - start receiving every fault
@@ -170,21 +202,33 @@ EXPORT_SYMBOL_GPL(iommu_fc_consumer_unregister);
  * iommu_fc_producer_register() - add a source of faults
  * @p: the producer, with @p->name and @p->source set.
  *
- * Return: 0.  Its counters start at zero and appear in debugfs.
+ * Return: 0, or -ENOMEM.  Its counters start at zero and appear in
+ * debugfs.
  */
 int iommu_fc_producer_register(struct iommu_fc_producer *p)
 {
 	struct iommu_fc_stats *s = &p->stats;
+
+	p->backlog_len = clamp(READ_ONCE(fc_backlog_len), 16U, 65536U);
+	p->backlog = kvcalloc(p->backlog_len, sizeof(*p->backlog),
+			      GFP_KERNEL);
+	if (!p->backlog)
+		return -ENOMEM;
+	p->head = 0;
+	p->count = 0;
+	raw_spin_lock_init(&p->backlog_lock);
+	mutex_init(&p->deliver_lock);
+	INIT_WORK(&p->work, fc_deliver_work);
 
 	atomic64_set(&s->seen, 0);
 	atomic64_set(&s->delivered, 0);
 	atomic64_set(&s->unclaimed, 0);
 	atomic64_set(&s->dropped_full, 0);
 	atomic64_set(&s->dropped_ratelimited, 0);
+	atomic64_set(&s->dropped_backlog, 0);
+	atomic64_set(&s->unidentified, 0);
 	atomic64_set(&s->hw_lost, 0);
 	atomic64_set(&s->hw_overflows, 0);
-	raw_spin_lock_init(&p->rl_lock);
-	fc_ratelimit_reset(p);
 
 	mutex_lock(&fc_lock);
 	list_add_tail(&p->node, &fc_producers);
@@ -197,6 +241,9 @@ EXPORT_SYMBOL_GPL(iommu_fc_producer_register);
 /**
  * iommu_fc_producer_unregister() - remove a source of faults
  * @p: a registered producer, which no longer reports.
+ *
+ * Its debugfs files are gone, readers included, and what it reported has
+ * reached the consumers when this returns.  Context: process.
  */
 void iommu_fc_producer_unregister(struct iommu_fc_producer *p)
 {
@@ -204,6 +251,12 @@ void iommu_fc_producer_unregister(struct iommu_fc_producer *p)
 	fc_debugfs_remove(p);
 	list_del(&p->node);
 	mutex_unlock(&fc_lock);
+
+	cancel_work_sync(&p->work);
+	fc_deliver(p);
+	mutex_destroy(&p->deliver_lock);
+	kvfree(p->backlog);
+	p->backlog = NULL;
 }
 EXPORT_SYMBOL_GPL(iommu_fc_producer_unregister);
 
@@ -226,6 +279,9 @@ static int __init fc_init(void)
 {
 	int ret;
 
+	fc_wq = alloc_workqueue("iommu_faultchain", WQ_HIGHPRI, 0);
+	if (!fc_wq)
+		return -ENOMEM;
 	fc_debugfs_init();
 	ret = fc_generic_init();
 	if (ret)
@@ -244,6 +300,7 @@ out_generic:
 	fc_generic_exit();
 out_debugfs:
 	fc_debugfs_exit();
+	destroy_workqueue(fc_wq);
 	return ret;
 }
 
@@ -253,6 +310,7 @@ static void __exit fc_exit(void)
 	fc_vtd_exit();
 	fc_generic_exit();
 	fc_debugfs_exit();
+	destroy_workqueue(fc_wq);
 }
 
 module_init(fc_init);

@@ -2,7 +2,7 @@
 /*
  * iommu_faultchain: private interfaces between the files of the module.
  *
- *   core.c	consumers, producers, iommu_fc_report(), rate limit
+ *   core.c	consumers, producers, iommu_fc_report() and the backlog
  *   devid.c	naming a device the way the producers do
  *   debugfs.c	counters and producer state for an operator
  *   vtd.c	VT-d primary fault records, hooked at dmar_fault()
@@ -12,14 +12,18 @@
  * Lock order, outermost first:
  *
  *   1. fc_lock (core.c), a mutex: the lists of consumers and producers.
- *   2. a producer's own lock (struct fc_vtd_unit::lock, struct
- *	fc_smmu::lock), taken with interrupts off while it reads hardware.
- *   3. the locks consumers take in their fault callbacks, which the
- *	producers call under (2).
- *   4. iommu_fc_producer::rl_lock, a raw spinlock taken on its own.
+ *   2. a producer's own locks: struct fc_smmu::lock (a mutex: SMMUv3 is
+ *	read from a work item), struct fc_vtd_unit::lock (a spinlock taken
+ *	with interrupts off, also in the VT-d fault interrupt).
+ *   3. iommu_fc_producer::deliver_lock, a mutex: the order in which the
+ *	backlog reaches the consumers.  Taken inside (2) when a producer
+ *	reports from a context that may sleep.
+ *   4. the locks consumers take in their fault callbacks.
+ *   5. iommu_fc_producer::backlog_lock, a raw spinlock taken on its own,
+ *	in any context.
  *
- * Consumers are walked under RCU in iommu_fc_report(); unregistering one
- * waits for a grace period.
+ * Consumers are walked under RCU; unregistering one waits for a grace
+ * period.
  */
 #ifndef IOMMU_FAULTCHAIN_FC_H
 #define IOMMU_FAULTCHAIN_FC_H

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * iommu_faultchain: the generic producer, for every IOMMU driver that
- * calls report_iommu_fault() (AMD-Vi, Arm SMMU v1/v2, several embedded
- * IOMMUs, vfio-mirror's mock).
+ * iommu_faultchain: the generic producer, for the IOMMU drivers that call
+ * report_iommu_fault() with the faulting device.
  *
  * Hook: a probe on the io_page_fault tracepoint, which report_iommu_fault()
  * fires after calling the domain's fault handler, whatever that handler
@@ -12,17 +11,28 @@
  *
  * Reads: the device, the IOVA and the IOMMU_FAULT_* flags of the call;
  * there is no hardware record and no reason code.  Context: the driver's,
- * usually its fault interrupt.  Races: none of its own; the tracepoint
- * core makes registration atomic.  Loss: none here; drivers may rate limit
- * before calling report_iommu_fault(), which this cannot see.
+ * often its fault interrupt; the probe only copies the call into the
+ * chain's backlog.  A call without a device (Arm SMMU v1/v2 and the
+ * Qualcomm variants pass NULL from their context fault interrupt) names
+ * nothing a consumer could match: it is counted as unidentified, never
+ * dereferenced.  Races: none of its own; the tracepoint core makes
+ * registration atomic.  Loss: none here; drivers may rate limit before
+ * calling report_iommu_fault(), which this cannot see.
  * Unhook: unregister the probe, then wait for probes in flight
  * (tracepoint_synchronize_unregister()).
  *
- * VT-d and SMMUv3 do not call report_iommu_fault() in Linux 6.12, so the
- * generic producer does not claim their devices; vtd.c and smmuv3.c do.
+ * Which devices it covers.  In Linux 6.12 the drivers that pass the
+ * faulting device are AMD-Vi and Exynos SysMMU; ipmmu-vmsa, mtk_iommu,
+ * qcom_iommu, omap, rockchip and sun50i pass their own device, Arm SMMU
+ * v1/v2 none, and VT-d, SMMUv3, virtio-iommu and apple-dart do not call it
+ * at all.  A device is covered only if its IOMMU is on the allow-list of
+ * the generic_iommus parameter: each entry is compared with the IOMMU's
+ * name in /sys/class/iommu (a prefix: AMD-Vi names its units "ivhdN") and
+ * with the driver of the IOMMU's own device ("exynos-sysmmu").
  */
 #include <linux/device.h>
 #include <linux/iommu.h>
+#include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
@@ -41,6 +51,12 @@ static struct iommu_fc_producer fc_generic = {
 	.show = fc_generic_show,
 };
 
+static char fc_generic_iommus[128] = "ivhd,exynos-sysmmu";
+module_param_string(generic_iommus, fc_generic_iommus,
+		    sizeof(fc_generic_iommus), 0644);
+MODULE_PARM_DESC(generic_iommus,
+		 "IOMMUs (name prefix or driver name, comma-separated) whose report_iommu_fault() calls name the faulting device (default: ivhd,exynos-sysmmu)");
+
 static int fc_generic_hook_err = -ENODEV;
 
 static void fc_generic_probe(void *data, struct device *dev,
@@ -54,6 +70,10 @@ static void fc_generic_probe(void *data, struct device *dev,
 						      IOMMU_FC_ACCESS_READ,
 	};
 
+	if (!dev) {
+		atomic64_inc(&fc_generic.stats.unidentified);
+		return;
+	}
 	if (dev_is_pci(dev)) {
 		struct pci_dev *pdev = to_pci_dev(dev);
 
@@ -64,43 +84,67 @@ static void fc_generic_probe(void *data, struct device *dev,
 	iommu_fc_report(&fc_generic, &r);
 }
 
-/*
- * The IOMMU drivers known not to call report_iommu_fault(), by the name
- * they give their IOMMUs in /sys/class/iommu.
- */
-static bool fc_generic_silent_iommu(const char *name)
+/* Is @name (of an IOMMU or of a driver) on the allow-list? */
+static bool fc_generic_allowed(const char *name, bool prefix)
 {
-	return str_has_prefix(name, "dmar") || str_has_prefix(name, "smmu3.");
+	const char *e, *list = fc_generic_iommus;
+	size_t len;
+
+	for (; *list; list = *e ? e + 1 : e) {
+		e = strchrnul(list, ',');
+		len = e - list;
+		if (len && !strncmp(name, list, len) &&
+		    (prefix || !name[len]))
+			return true;
+	}
+	return false;
 }
 
 static bool fc_generic_covers(struct iommu_fc_producer *p, struct device *dev)
 {
 	struct iommu_device *iommu;
+	struct device *hw;
+	bool ret;
 
 	if (fc_generic_hook_err || !dev->iommu)
 		return false;
 	iommu = dev->iommu->iommu_dev;
-	return iommu && iommu->dev &&
-	       !fc_generic_silent_iommu(dev_name(iommu->dev));
+	if (!iommu || !iommu->dev)
+		return false;
+	hw = iommu->dev->parent;
+
+	kernel_param_lock(THIS_MODULE);
+	ret = fc_generic_allowed(dev_name(iommu->dev), true) ||
+	      (hw && hw->driver && fc_generic_allowed(hw->driver->name, false));
+	kernel_param_unlock(THIS_MODULE);
+	return ret;
 }
 
 static void fc_generic_show(struct iommu_fc_producer *p, struct seq_file *m)
 {
-	if (fc_generic_hook_err)
+	if (fc_generic_hook_err) {
 		seq_printf(m, "hook none (tracepoint io_page_fault: %d)\n",
 			   fc_generic_hook_err);
-	else
-		seq_puts(m, "hook tracepoint io_page_fault\n");
+		return;
+	}
+	seq_puts(m, "hook tracepoint io_page_fault\n");
+	kernel_param_lock(THIS_MODULE);
+	seq_printf(m, "iommus %s\n", fc_generic_iommus);
+	kernel_param_unlock(THIS_MODULE);
 }
 
 /**
  * fc_generic_init() - register the generic producer and its probe
  *
- * Return: 0.
+ * Return: 0, or -ENOMEM.
  */
 int fc_generic_init(void)
 {
-	iommu_fc_producer_register(&fc_generic);
+	int ret;
+
+	ret = iommu_fc_producer_register(&fc_generic);
+	if (ret)
+		return ret;
 	fc_generic_hook_err = register_trace_io_page_fault(fc_generic_probe,
 							   NULL);
 	if (fc_generic_hook_err)

@@ -18,10 +18,14 @@
  * intact until the SMMU writes the slot again, a whole ring later.
  *
  * Hook: a kretprobe on arm_smmu_evtq_thread(), whose entry and return
- * handlers both scan (before the driver consumes, and after it has
- * consumed what arrived meanwhile), and a timer as a safety net
- * (smmuv3_poll_ms), for events that arrive after the thread's last look.
- * Without the kretprobe the timer alone reads the queue.
+ * handlers both ask for a scan (when the driver is about to consume, and
+ * once it has consumed what arrived meanwhile), and a timer as a safety
+ * net (smmuv3_poll_ms), for events that arrive after the thread's last
+ * look.  Without the kretprobe the timer alone asks.  The scan itself is
+ * a work item: it copies the ring in batches of FC_SMMU_BATCH entries and
+ * reports each batch, in process context, with interrupts on; nothing
+ * that runs in the driver's thread or in the timer grows with the number
+ * of events.
  *
  * Races: with the SMMU, which may be writing the ring as it is read.  An
  * entry is trusted only if, after it was copied, SMMU_EVENTQ_PROD has not
@@ -36,11 +40,15 @@
  *
  * Limits: the queue memory is mapped cacheable, so an SMMU that is not
  * DMA-coherent is not read (its driver's queue is an uncached mapping).
- * Cavium CN99xx page-0-only register layouts are recognised from the
- * device tree only.  The queue's location is read once, at load.
+ * The queue's location is read once, at load.  An SMMU whose register
+ * window is a single 64 KiB page (Cavium CN99xx: the device tree says so,
+ * and with ACPI its IORT model gives it a 64 KiB resource) has the page 1
+ * registers in page 0: page 1 is never mapped beyond the resource.
  *
  * Unhook: unregister the kretprobe (it waits for handlers in flight), stop
- * the timer, unmap, drop the device references.
+ * the timer, wait for the scan, unregister the producer (its debugfs
+ * files go, and what was reported reaches the consumers), and only then
+ * unmap and drop the device references.
  */
 #include <linux/bitfield.h>
 #include <linux/dma-map-ops.h>
@@ -54,6 +62,7 @@
 #include <linux/slab.h>
 #include <linux/timer.h>
 #include <linux/unaligned.h>
+#include <linux/workqueue.h>
 
 #include "fc.h"
 
@@ -89,6 +98,7 @@
  * @dev: the SMMU's platform device (a reference is held).
  * @fwnode: its firmware node, as its masters' fwspecs name it.
  * @base: physical base of its registers.
+ * @page1_phys: physical address of the page holding SMMU_EVENTQ_PROD.
  * @page0: this module's mapping of register page 0.
  * @page1: ... and of the page holding SMMU_EVENTQ_PROD.
  * @ring_phys: physical address of the event queue.
@@ -96,13 +106,14 @@
  * @shift: log2 of its number of entries.
  * @rd: the next entry to read, as the SMMU counts (index and wrap bit).
  * @ovf: the overflow flag as last seen.
- * @lock: serialises scans.
+ * @lock: serialises scans, which only the scan work item makes.
  */
 struct fc_smmu {
 	unsigned int index;
 	struct device *dev;
 	const struct fwnode_handle *fwnode;
 	phys_addr_t base;
+	phys_addr_t page1_phys;
 	void __iomem *page0;
 	void __iomem *page1;
 	phys_addr_t ring_phys;
@@ -110,7 +121,7 @@ struct fc_smmu {
 	unsigned int shift;
 	u32 rd;
 	u32 ovf;
-	spinlock_t lock;		/* see fc.h for the lock order */
+	struct mutex lock;		/* see fc.h for the lock order */
 };
 
 static unsigned int fc_smmu_poll_ms = 100;
@@ -131,6 +142,7 @@ static struct iommu_fc_producer fc_smmuv3 = {
 static struct fc_smmu fc_smmus[FC_SMMU_MAX];
 static unsigned int fc_smmu_nr;
 static struct timer_list fc_smmu_timer;
+static struct work_struct fc_smmu_work;
 static int fc_smmu_kretprobe_err = -ENODEV;
 static const char *fc_smmu_why = "no SMMUv3 bound to arm-smmu-v3";
 
@@ -164,17 +176,22 @@ static void fc_smmu_decode(struct fc_smmu *s, const u64 *evt,
 	r->raw_len = SMMU_EVT_SIZE;
 }
 
-/* Read every entry the SMMU has written since the last scan. */
-static void fc_smmu_scan(struct fc_smmu *s)
+/*
+ * Copy the next batch of at most FC_SMMU_BATCH entries of @s into @evt and
+ * check them against SMMU_EVENTQ_PROD.  Returns the number copied (0:
+ * nothing new); in *@skip, how many of them, from the first, the SMMU may
+ * have rewritten since.
+ */
+static unsigned int fc_smmu_copy(struct fc_smmu *s,
+				 u64 evt[FC_SMMU_BATCH][SMMU_EVT_DWORDS],
+				 unsigned int *skip)
 {
 	u32 q = 1U << s->shift, wrap_mask = (q << 1) - 1;
-	u64 evt[FC_SMMU_BATCH][SMMU_EVT_DWORDS];
-	struct iommu_fc_record r;
 	u32 prod, p, now, first;
 	unsigned int n, i, k;
-	unsigned long flags;
 
-	spin_lock_irqsave(&s->lock, flags);
+	lockdep_assert_held(&s->lock);
+
 	prod = readl(s->page1 + SMMU_EVENTQ_PROD);
 	if ((prod ^ s->ovf) & SMMU_EVENTQ_PROD_OVFLG) {
 		atomic64_inc(&fc_smmuv3.stats.hw_overflows);
@@ -188,34 +205,48 @@ static void fc_smmu_scan(struct fc_smmu *s)
 		s->rd = (p - q) & wrap_mask;
 	}
 
-	while (s->rd != p) {
-		first = s->rd;
-		n = min_t(u32, (p - first) & wrap_mask, FC_SMMU_BATCH);
-		for (i = 0; i < n; i++) {
-			const __le64 *e = s->ring +
-				((first + i) & (q - 1)) * SMMU_EVT_DWORDS;
+	first = s->rd;
+	n = min_t(u32, (p - first) & wrap_mask, FC_SMMU_BATCH);
+	for (i = 0; i < n; i++) {
+		const __le64 *e = s->ring +
+			((first + i) & (q - 1)) * SMMU_EVT_DWORDS;
 
-			for (k = 0; k < SMMU_EVT_DWORDS; k++)
-				evt[i][k] = le64_to_cpu(READ_ONCE(e[k]));
-		}
-		/* The copies are complete before the index is read again. */
-		rmb();
-		now = readl(s->page1 + SMMU_EVENTQ_PROD) & wrap_mask;
-		for (i = 0; i < n; i++) {
-			/* Slot rewritten once the SMMU reached a ring later. */
-			if (((now - (first + i)) & wrap_mask) >= q) {
-				atomic64_inc(&fc_smmuv3.stats.hw_lost);
-				continue;
-			}
+		for (k = 0; k < SMMU_EVT_DWORDS; k++)
+			evt[i][k] = le64_to_cpu(READ_ONCE(e[k]));
+	}
+	/* The copies are complete before the index is read again. */
+	rmb();
+	now = readl(s->page1 + SMMU_EVENTQ_PROD) & wrap_mask;
+	/* A slot is rewritten once the SMMU reached it a ring later. */
+	for (*skip = 0; *skip < n; (*skip)++)
+		if (((now - (first + *skip)) & wrap_mask) < q)
+			break;
+	s->rd = (first + n) & wrap_mask;
+	return n;
+}
+
+/* Read, a batch at a time, what the SMMU wrote since the last scan. */
+static void fc_smmu_scan(struct fc_smmu *s)
+{
+	u64 evt[FC_SMMU_BATCH][SMMU_EVT_DWORDS];
+	unsigned int n, skip, i, batches = 0;
+	struct iommu_fc_record r;
+
+	mutex_lock(&s->lock);
+	/* At most a ring of entries: later ones wait for the next scan. */
+	while (batches++ <= (1U << s->shift) / FC_SMMU_BATCH &&
+	       (n = fc_smmu_copy(s, evt, &skip))) {
+		atomic64_add(skip, &fc_smmuv3.stats.hw_lost);
+		for (i = skip; i < n; i++) {
 			fc_smmu_decode(s, evt[i], &r);
 			iommu_fc_report(&fc_smmuv3, &r);
 		}
-		s->rd = (first + n) & wrap_mask;
+		cond_resched();
 	}
-	spin_unlock_irqrestore(&s->lock, flags);
+	mutex_unlock(&s->lock);
 }
 
-static void fc_smmu_scan_all(void)
+static void fc_smmu_scan_all(struct work_struct *work)
 {
 	unsigned int i;
 
@@ -226,14 +257,14 @@ static void fc_smmu_scan_all(void)
 static int fc_smmu_thread_entry(struct kretprobe_instance *ri,
 				struct pt_regs *regs)
 {
-	fc_smmu_scan_all();
+	queue_work(system_highpri_wq, &fc_smmu_work);
 	return 0;
 }
 
 static int fc_smmu_thread_return(struct kretprobe_instance *ri,
 				 struct pt_regs *regs)
 {
-	fc_smmu_scan_all();
+	queue_work(system_highpri_wq, &fc_smmu_work);
 	return 0;
 }
 
@@ -245,7 +276,7 @@ static struct kretprobe fc_smmu_kretprobe = {
 
 static void fc_smmu_tick(struct timer_list *t)
 {
-	fc_smmu_scan_all();
+	queue_work(system_highpri_wq, &fc_smmu_work);
 	mod_timer(t, jiffies +
 		  msecs_to_jiffies(max(1U, READ_ONCE(fc_smmu_poll_ms))));
 }
@@ -255,7 +286,10 @@ static bool fc_smmu_covers(struct iommu_fc_producer *p, struct device *dev)
 	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
 	unsigned int i;
 
-	for (i = 0; fwspec && i < fc_smmu_nr; i++)
+	/* An event names its device by StreamID: no ID, no match. */
+	if (!fwspec || !fwspec->num_ids)
+		return false;
+	for (i = 0; i < fc_smmu_nr; i++)
 		if (fc_smmus[i].fwnode == fwspec->iommu_fwnode)
 			return true;
 	return false;
@@ -276,9 +310,9 @@ static void fc_smmu_show(struct iommu_fc_producer *p, struct seq_file *m)
 		seq_printf(m, "hook kretprobe arm_smmu_evtq_thread, timer %ums\n",
 			   READ_ONCE(fc_smmu_poll_ms));
 	for (s = fc_smmus; s < fc_smmus + fc_smmu_nr; s++)
-		seq_printf(m, "smmu%u %s base %pa queue %pa entries %u read %#x\n",
-			   s->index, dev_name(s->dev), &s->base, &s->ring_phys,
-			   1U << s->shift, READ_ONCE(s->rd));
+		seq_printf(m, "smmu%u %s base %pa page1 %pa queue %pa entries %u read %#x\n",
+			   s->index, dev_name(s->dev), &s->base, &s->page1_phys,
+			   &s->ring_phys, 1U << s->shift, READ_ONCE(s->rd));
 }
 
 static void fc_smmu_unmap(struct fc_smmu *s)
@@ -290,6 +324,7 @@ static void fc_smmu_unmap(struct fc_smmu *s)
 	if (s->page0)
 		iounmap(s->page0);
 	put_device(s->dev);
+	mutex_destroy(&s->lock);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -311,9 +346,11 @@ static int fc_smmu_map(struct fc_smmu *s, struct platform_device *pdev)
 	s->base = res->start;
 	page1 = s->base + SMMU_PAGE1;
 	if (of_property_read_bool(pdev->dev.of_node,
-				  "cavium,cn9900-broken-page1-regspace"))
+				  "cavium,cn9900-broken-page1-regspace") ||
+	    resource_size(res) < SMMU_PAGE1 + SZ_4K)
 		page1 = s->base;
 
+	s->page1_phys = page1;
 	s->page0 = ioremap(s->base, SZ_4K);
 	s->page1 = ioremap(page1, SZ_4K);
 	if (!s->page0 || !s->page1)
@@ -329,7 +366,6 @@ static int fc_smmu_map(struct fc_smmu *s, struct platform_device *pdev)
 			   MEMREMAP_WB);
 	if (!s->ring)
 		return -ENOMEM;
-	spin_lock_init(&s->lock);
 	s->ovf = readl(s->page1 + SMMU_EVENTQ_PROD);
 	s->rd = s->ovf & ((2U << s->shift) - 1);
 	s->ovf &= SMMU_EVENTQ_PROD_OVFLG;
@@ -343,6 +379,7 @@ static int fc_smmu_add(struct device *dev, void *data)
 
 	if (fc_smmu_nr == FC_SMMU_MAX)
 		return -E2BIG;
+	mutex_init(&s->lock);
 	ret = fc_smmu_map(s, to_platform_device(dev));
 	if (ret) {
 		fc_smmu_unmap(s);
@@ -366,20 +403,23 @@ static void fc_smmu_unmap_all(void)
 int fc_smmuv3_init(void)
 {
 	struct device_driver *drv;
-	int ret = 0;
+	int ret;
 
-	iommu_fc_producer_register(&fc_smmuv3);
+	ret = iommu_fc_producer_register(&fc_smmuv3);
+	if (ret)
+		return ret;
 	drv = driver_find("arm-smmu-v3", &platform_bus_type);
 	if (drv)
 		ret = driver_for_each_device(drv, NULL, NULL, fc_smmu_add);
 	if (ret == -ENOMEM) {
-		fc_smmu_unmap_all();
 		iommu_fc_producer_unregister(&fc_smmuv3);
+		fc_smmu_unmap_all();
 		return ret;
 	}
 	if (!fc_smmu_nr)
 		return 0;
 
+	INIT_WORK(&fc_smmu_work, fc_smmu_scan_all);
 	timer_setup(&fc_smmu_timer, fc_smmu_tick, 0);
 	mod_timer(&fc_smmu_timer, jiffies + 1);
 	fc_smmu_kretprobe_err = register_kretprobe(&fc_smmu_kretprobe);
@@ -389,14 +429,15 @@ int fc_smmuv3_init(void)
 	return 0;
 }
 
-/** fc_smmuv3_exit() - stop reading, unmap and unregister */
+/** fc_smmuv3_exit() - stop reading, unregister, then unmap */
 void fc_smmuv3_exit(void)
 {
 	if (fc_smmu_nr) {
 		if (!fc_smmu_kretprobe_err)
 			unregister_kretprobe(&fc_smmu_kretprobe);
 		timer_shutdown_sync(&fc_smmu_timer);
+		cancel_work_sync(&fc_smmu_work);
 	}
-	fc_smmu_unmap_all();
 	iommu_fc_producer_unregister(&fc_smmuv3);
+	fc_smmu_unmap_all();
 }

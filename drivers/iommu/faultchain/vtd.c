@@ -12,18 +12,30 @@
  * (where the fault records are and how many), the Fault Status register
  * (FSTS: pending, overflow, first record) and the records themselves.
  *
+ * Which unit is which, from the kernel's own objects: intel-iommu names
+ * each unit it drives "dmarN", publishes its register base as the sysfs
+ * attribute intel-iommu/address of its IOMMU device dmarN, and requests
+ * the unit's fault interrupt under the same name.  At load, this module
+ * reads that attribute of the IOMMU of every PCI device to name its own
+ * mapping of each register base, and the name of each DMAR-MSI
+ * interrupt's action to learn each unit's interrupt.  Neither the order of
+ * the DMAR table (the kernel skips duplicate units) nor an interrupt
+ * vector (vectors are per CPU) is taken as an identity.  A unit without
+ * a name (no PCI device behind it) or without an interrupt is not read.
+ *
  * Hook: a kprobe on dmar_fault().  Its pre-handler finds the unit from the
- * interrupt: dmar_alloc_hwirq() gives the unit's sequence number (dmarN,
- * the order of the DMAR table) as the hwirq, checked against the vector
- * in the unit's Fault Event Data register.  Then, by the vtd_mode
- * parameter:
+ * interrupt number, then, by the vtd_mode parameter:
  *
  *   takeover	the pre-handler sends the call to fc_vtd_takeover() instead,
- *		which does dmar_fault()'s job: read and clear every record
- *		until none is left, clear the overflow bits, log (rate
- *		limited).  It is the only reader of the records: each is read
- *		once, before it is cleared, and a fault that arrives while
- *		the handler runs is read by the same loop.
+ *		which does dmar_fault()'s job with bounded work: it reads at
+ *		most FC_VTD_IRQ_RECORDS records, puts each in the chain's
+ *		backlog and clears it, then reads the status again and clears
+ *		the overflow bits it saw (counting an overflow).  Records
+ *		still pending after that are read by a deferred pass, a work
+ *		item, in the same bounded steps.  The records are logged
+ *		(rate limited) later, in process context.  It is the only
+ *		reader of the records: each is read once, before it is
+ *		cleared.
  *   observe	the pre-handler reads the pending records without clearing
  *		them, then dmar_fault() runs as usual.  A fault recorded
  *		after that scan, while dmar_fault() clears and logs the
@@ -43,13 +55,20 @@
  * any lock the driver knows of, before dmar_fault() runs.
  *
  * Loss: the hardware sets Primary Fault Overflow (PFO) when a fault finds
- * no free record; how many were dropped is unknown, and each sighting
- * counts as one hw_overflow.  QEMU's VT-d has one record and collapses a
- * second fault from a device whose record is still pending into it.
+ * no free record; how many were dropped is unknown, and each PFO the
+ * module clears counts as one hw_overflow, also one raised while it was
+ * reading records.  QEMU's VT-d has one record and collapses a second
+ * fault from a device whose record is still pending into it.  When the
+ * kprobe does not run (kprobes count it as missed, for instance when the
+ * interrupt arrives while another kprobe's handler runs on that CPU) or
+ * the interrupt is not one of a known unit, dmar_fault() handles the
+ * records unseen: hook_missed counts both.
  *
  * Unhook: unregister the kprobe, which waits for handlers in flight; a
  * takeover handler runs with interrupts off, so the RCU grace period
- * unregister_kprobe() waits for covers it too.  Then unmap.
+ * unregister_kprobe() waits for covers it too.  Then the deferred passes
+ * are cancelled, the producer is unregistered (its debugfs files go, and
+ * the backlog is handed over) and only then are the units unmapped.
  */
 #include <linux/acpi.h>
 #include <linux/bitfield.h>
@@ -58,14 +77,16 @@
 #include <linux/io.h>
 #include <linux/iommu.h>
 #include <linux/irq.h>
+#include <linux/irqdesc.h>
 #include <linux/kprobes.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/unaligned.h>
-#include <asm/hw_irq.h>
+#include <linux/workqueue.h>
 
 #include "fc.h"
 
@@ -78,8 +99,6 @@
 #define VTD_FSTS_PPF		BIT(1)	/* Primary Pending Fault */
 #define VTD_FSTS_PRO		BIT(7)	/* Page Request Overflow */
 #define VTD_FSTS_FRI(s)		(((s) >> 8) & 0xff)	/* Fault Record Index */
-#define VTD_FEDATA_REG		0x3c	/* Fault Event Data */
-#define VTD_FEDATA_VECTOR	0xff
 
 /* A Fault Recording Register: 128 bits, read as dwords 2, 3 and qword 0. */
 #define VTD_FRCD_LEN		16
@@ -98,27 +117,41 @@
 
 /* The most DRHD units handled, as the intel-iommu driver's default. */
 #define FC_VTD_MAX_UNITS	64
+/* Records one fault interrupt (or one step of a deferred pass) reads. */
+#define FC_VTD_IRQ_RECORDS	16
+/* Steps of a deferred pass before it makes way for other work. */
+#define FC_VTD_PASS_STEPS	64
+/* iommu_fc_record::cookie of the records the module must log itself. */
+#define FC_VTD_LOG		1
 
 /**
  * struct fc_vtd_unit - a DRHD unit, as this module maps it
- * @index: its sequence number: dmarN in Linux.
+ * @name: the kernel's name of the unit, "dmarN"; empty if not found.
+ * @index: N of @name.
+ * @irq: its fault interrupt; 0 if not found.
  * @phys: base of its registers.
  * @segment: its PCI segment.
  * @regs: this module's mapping of its registers.
  * @fro: byte offset of the first fault record.
  * @nfr: number of fault records.
  * @lock: serialises this module's reads of the records.
+ * @pass: the deferred pass, for records left by a fault interrupt.
  * @interrupts: fault interrupts handled (in takeover mode) or observed.
+ * @passes: steps of deferred passes.
  */
 struct fc_vtd_unit {
+	char name[16];
 	unsigned int index;
+	unsigned int irq;
 	u64 phys;
 	u16 segment;
 	void __iomem *regs;
 	unsigned int fro;
 	unsigned int nfr;
 	spinlock_t lock;		/* see fc.h for the lock order */
+	struct work_struct pass;
 	atomic64_t interrupts;
+	atomic64_t passes;
 };
 
 enum fc_vtd_mode {
@@ -158,12 +191,17 @@ MODULE_PARM_DESC(vtd_mode,
 
 static bool fc_vtd_covers(struct iommu_fc_producer *p, struct device *dev);
 static void fc_vtd_show(struct iommu_fc_producer *p, struct seq_file *m);
+static u64 fc_vtd_missed(struct iommu_fc_producer *p);
+static void fc_vtd_log(struct iommu_fc_producer *p,
+		       const struct iommu_fc_record *r);
 
 static struct iommu_fc_producer fc_vtd = {
 	.name = "vtd",
 	.source = IOMMU_FC_SOURCE_VTD,
 	.covers = fc_vtd_covers,
 	.show = fc_vtd_show,
+	.missed = fc_vtd_missed,
+	.log = fc_vtd_log,
 };
 
 static struct fc_vtd_unit *fc_vtd_units;
@@ -213,12 +251,14 @@ static bool fc_vtd_read_record(struct fc_vtd_unit *u, unsigned int i,
 	return true;
 }
 
-static void fc_vtd_log(const struct iommu_fc_record *r)
+/* The chain calls this in process context, after the consumers. */
+static void fc_vtd_log(struct iommu_fc_producer *p,
+		       const struct iommu_fc_record *r)
 {
 	static DEFINE_RATELIMIT_STATE(rs, DEFAULT_RATELIMIT_INTERVAL,
 				      DEFAULT_RATELIMIT_BURST);
 
-	if (__ratelimit(&rs))
+	if (r->cookie == FC_VTD_LOG && __ratelimit(&rs))
 		pr_err(FC_PFX "dmar%u: DMA %s fault from %04x:%02x:%02x.%d at %#llx, reason %#x\n",
 		       r->instance,
 		       r->access & IOMMU_FC_ACCESS_READ ? "read" : "write",
@@ -226,44 +266,75 @@ static void fc_vtd_log(const struct iommu_fc_record *r)
 		       PCI_FUNC(r->sid), r->iova, r->reason);
 }
 
-/*
- * Read the Fault Status of @u, counting an overflow: the first record to
- * read, or -1 when none is pending.
- */
-static int fc_vtd_first_record(struct fc_vtd_unit *u)
-{
-	u32 fsts = readl(u->regs + VTD_FSTS_REG);
-
-	if (fsts & VTD_FSTS_PFO)
-		atomic64_inc(&fc_vtd.stats.hw_overflows);
-	return fsts & VTD_FSTS_PPF ? VTD_FSTS_FRI(fsts) % u->nfr : -1;
-}
-
 /* Observe: report the pending records, leave them to dmar_fault(). */
 static void fc_vtd_observe(struct fc_vtd_unit *u)
 {
 	struct iommu_fc_record r;
 	unsigned long flags;
-	unsigned int n;
-	int i;
+	unsigned int n, i;
+	u32 fsts;
 
 	spin_lock_irqsave(&u->lock, flags);
-	i = fc_vtd_first_record(u);
-	for (n = 0; i >= 0 && n < u->nfr; n++, i = (i + 1) % u->nfr) {
+	fsts = readl(u->regs + VTD_FSTS_REG);
+	if (fsts & VTD_FSTS_PFO)
+		atomic64_inc(&fc_vtd.stats.hw_overflows);
+	i = VTD_FSTS_FRI(fsts) % u->nfr;
+	for (n = 0; fsts & VTD_FSTS_PPF && n < u->nfr; n++) {
 		if (!fc_vtd_read_record(u, i, &r))
 			break;
 		iommu_fc_report(&fc_vtd, &r);
+		i = (i + 1) % u->nfr;
 	}
 	spin_unlock_irqrestore(&u->lock, flags);
 	atomic64_inc(&u->interrupts);
 }
 
-static struct fc_vtd_unit *fc_vtd_unit_of_hwirq(struct irq_data *d)
+/*
+ * Takeover: read, report and clear at most FC_VTD_IRQ_RECORDS records of
+ * @u, then clear the overflow bits the status shows now.  Returns true
+ * when records are still pending.
+ */
+static bool fc_vtd_take_records(struct fc_vtd_unit *u)
 {
-	if (!d || !d->chip || !d->chip->name ||
-	    strcmp(d->chip->name, "DMAR-MSI") || d->hwirq >= fc_vtd_nr)
-		return NULL;
-	return &fc_vtd_units[d->hwirq];
+	struct iommu_fc_record r;
+	unsigned int n, i;
+	u32 fsts;
+
+	lockdep_assert_held(&u->lock);
+
+	fsts = readl(u->regs + VTD_FSTS_REG);
+	i = VTD_FSTS_FRI(fsts) % u->nfr;
+	for (n = 0; fsts & VTD_FSTS_PPF && n < FC_VTD_IRQ_RECORDS; n++) {
+		if (!fc_vtd_read_record(u, i, &r))
+			break;
+		r.cookie = FC_VTD_LOG;
+		iommu_fc_report(&fc_vtd, &r);
+		/* Cleared once recorded: a record pending keeps PPF set. */
+		writel(VTD_FRCD3_F, u->regs + u->fro + i * VTD_FRCD_LEN + 12);
+		i = (i + 1) % u->nfr;
+	}
+
+	/*
+	 * Again: an overflow may have been raised while the records were
+	 * read.  Only what is seen is cleared, and counted.
+	 */
+	fsts = readl(u->regs + VTD_FSTS_REG);
+	if (fsts & VTD_FSTS_PFO)
+		atomic64_inc(&fc_vtd.stats.hw_overflows);
+	if (fsts & (VTD_FSTS_PFO | VTD_FSTS_PRO))
+		writel(fsts & (VTD_FSTS_PFO | VTD_FSTS_PRO),
+		       u->regs + VTD_FSTS_REG);
+	return fsts & VTD_FSTS_PPF;
+}
+
+static struct fc_vtd_unit *fc_vtd_unit_of_irq(unsigned int irq)
+{
+	unsigned int i;
+
+	for (i = 0; irq && i < fc_vtd_nr; i++)
+		if (fc_vtd_units[i].irq == irq)
+			return &fc_vtd_units[i];
+	return NULL;
 }
 
 /*
@@ -272,47 +343,46 @@ static struct fc_vtd_unit *fc_vtd_unit_of_hwirq(struct irq_data *d)
  */
 static irqreturn_t fc_vtd_takeover(int irq, void *dev_id)
 {
-	struct fc_vtd_unit *u = fc_vtd_unit_of_hwirq(irq_get_irq_data(irq));
-	struct iommu_fc_record r;
+	struct fc_vtd_unit *u = fc_vtd_unit_of_irq(irq);
 	unsigned long flags;
-	int i;
+	bool more;
 
 	if (!u)
 		return IRQ_NONE;
 
 	spin_lock_irqsave(&u->lock, flags);
-	i = fc_vtd_first_record(u);
-	/*
-	 * Until no record is left: one left pending would keep PPF set, and
-	 * no new fault would raise the interrupt again.
-	 */
-	while (i >= 0 && fc_vtd_read_record(u, i, &r)) {
-		writel(VTD_FRCD3_F, u->regs + u->fro + i * VTD_FRCD_LEN + 12);
-		iommu_fc_report(&fc_vtd, &r);
-		fc_vtd_log(&r);
-		i = (i + 1) % u->nfr;
-	}
-	writel(VTD_FSTS_PFO | VTD_FSTS_PPF | VTD_FSTS_PRO,
-	       u->regs + VTD_FSTS_REG);
+	more = fc_vtd_take_records(u);
 	spin_unlock_irqrestore(&u->lock, flags);
 	atomic64_inc(&u->interrupts);
+	if (more)
+		schedule_work(&u->pass);
 	return IRQ_HANDLED;
 }
 
-/* The unit whose fault interrupt @irq is, checked against its vector. */
-static struct fc_vtd_unit *fc_vtd_unit_of_irq(unsigned int irq)
+/*
+ * The deferred pass: what a fault interrupt left, in the same steps, with
+ * interrupts on between them.  A storm that outlasts FC_VTD_PASS_STEPS
+ * steps queues the pass again rather than hold the worker.
+ */
+static void fc_vtd_pass(struct work_struct *work)
 {
-	struct irq_data *d = irq_get_irq_data(irq);
-	struct fc_vtd_unit *u = fc_vtd_unit_of_hwirq(d);
-	struct irq_cfg *cfg;
+	struct fc_vtd_unit *u = container_of(work, struct fc_vtd_unit, pass);
+	unsigned long flags;
+	unsigned int step;
+	bool more = true;
 
-	if (!u)
-		return NULL;
-	cfg = irqd_cfg(d);
-	if (!cfg || (readl(u->regs + VTD_FEDATA_REG) & VTD_FEDATA_VECTOR) !=
-		    cfg->vector)
-		return NULL;
-	return u;
+	for (step = 0; more && step < FC_VTD_PASS_STEPS; step++) {
+		/* In observe mode dmar_fault() clears the records. */
+		if (READ_ONCE(fc_vtd_mode) != FC_VTD_TAKEOVER)
+			return;
+		spin_lock_irqsave(&u->lock, flags);
+		more = fc_vtd_take_records(u);
+		spin_unlock_irqrestore(&u->lock, flags);
+		atomic64_inc(&u->passes);
+		cond_resched();
+	}
+	if (more)
+		schedule_work(&u->pass);
 }
 
 static int fc_vtd_pre(struct kprobe *kp, struct pt_regs *regs)
@@ -350,18 +420,38 @@ static struct kprobe fc_vtd_kprobe = {
 
 static int fc_vtd_hook_err = -ENODEV;
 
+static u64 fc_vtd_missed(struct iommu_fc_producer *p)
+{
+	if (fc_vtd_hook_err)
+		return 0;
+	return READ_ONCE(fc_vtd_kprobe.nmissed) +
+	       atomic64_read(&fc_vtd_unidentified);
+}
+
+static struct fc_vtd_unit *fc_vtd_unit_of_name(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < fc_vtd_nr; i++)
+		if (fc_vtd_units[i].name[0] &&
+		    !strcmp(fc_vtd_units[i].name, name))
+			return &fc_vtd_units[i];
+	return NULL;
+}
+
 static bool fc_vtd_covers(struct iommu_fc_producer *p, struct device *dev)
 {
 	struct iommu_device *iommu;
-	unsigned int n;
+	struct fc_vtd_unit *u;
 
 	if (fc_vtd_hook_err || !dev_is_pci(dev) || !dev->iommu)
 		return false;
 	iommu = dev->iommu->iommu_dev;
-	if (!iommu || !iommu->dev ||
-	    sscanf(dev_name(iommu->dev), "dmar%u", &n) != 1 || n >= fc_vtd_nr)
+	if (!iommu || !iommu->dev)
 		return false;
-	return fc_vtd_units[n].segment == pci_domain_nr(to_pci_dev(dev)->bus);
+	u = fc_vtd_unit_of_name(dev_name(iommu->dev));
+	return u && u->irq &&
+	       u->segment == pci_domain_nr(to_pci_dev(dev)->bus);
 }
 
 static void fc_vtd_show(struct iommu_fc_producer *p, struct seq_file *m)
@@ -373,13 +463,17 @@ static void fc_vtd_show(struct iommu_fc_producer *p, struct seq_file *m)
 			   fc_vtd_hook_err);
 		return;
 	}
-	seq_printf(m, "hook kprobe dmar_fault\nmode %s\nunidentified %lld\n",
-		   fc_vtd_mode_names[READ_ONCE(fc_vtd_mode)],
+	seq_printf(m, "hook kprobe dmar_fault\nmode %s\n",
+		   fc_vtd_mode_names[READ_ONCE(fc_vtd_mode)]);
+	seq_printf(m, "kprobe_missed %lu\nunidentified_interrupts %lld\n",
+		   READ_ONCE(fc_vtd_kprobe.nmissed),
 		   atomic64_read(&fc_vtd_unidentified));
 	for (u = fc_vtd_units; u < fc_vtd_units + fc_vtd_nr; u++)
-		seq_printf(m, "dmar%u segment %u base %#llx records %u at %#x interrupts %lld\n",
-			   u->index, u->segment, u->phys, u->nfr, u->fro,
-			   atomic64_read(&u->interrupts));
+		seq_printf(m, "%s segment %u base %#llx irq %u records %u at %#x interrupts %lld passes %lld\n",
+			   u->name[0] ? u->name : "unnamed", u->segment,
+			   u->phys, u->irq, u->nfr, u->fro,
+			   atomic64_read(&u->interrupts),
+			   atomic64_read(&u->passes));
 }
 
 static int fc_vtd_map_unit(struct fc_vtd_unit *u)
@@ -393,7 +487,7 @@ static int fc_vtd_map_unit(struct fc_vtd_unit *u)
 	cap = readq(u->regs + VTD_CAP_REG);
 	u->fro = VTD_CAP_FRO(cap) * VTD_FRCD_LEN;
 	u->nfr = VTD_CAP_NFR(cap);
-	if (u->fro < VTD_FEDATA_REG + 4)
+	if (u->fro < VTD_FSTS_REG + 4)
 		return -EINVAL;
 	if (u->fro + u->nfr * VTD_FRCD_LEN > len) {
 		len = u->fro + u->nfr * VTD_FRCD_LEN;
@@ -403,6 +497,7 @@ static int fc_vtd_map_unit(struct fc_vtd_unit *u)
 			return -ENOMEM;
 	}
 	spin_lock_init(&u->lock);
+	INIT_WORK(&u->pass, fc_vtd_pass);
 	return 0;
 }
 
@@ -418,7 +513,7 @@ static void fc_vtd_unmap(void)
 	fc_vtd_nr = 0;
 }
 
-/* Map every DRHD unit of the DMAR table, in table order. */
+/* Map every DRHD unit of the DMAR table. */
 static int fc_vtd_probe_units(void)
 {
 	struct acpi_dmar_hardware_unit *drhd;
@@ -456,7 +551,6 @@ static int fc_vtd_probe_units(void)
 			goto out;
 		}
 		drhd = (struct acpi_dmar_hardware_unit *)h;
-		fc_vtd_units[fc_vtd_nr].index = fc_vtd_nr;
 		fc_vtd_units[fc_vtd_nr].phys = drhd->address;
 		fc_vtd_units[fc_vtd_nr].segment = drhd->segment;
 		ret = fc_vtd_map_unit(&fc_vtd_units[fc_vtd_nr++]);
@@ -474,6 +568,98 @@ out:
 	return ret;
 }
 
+/*
+ * The register base intel-iommu gives the IOMMU device @idev in its sysfs
+ * attribute intel-iommu/address, or 0.  @page is a page to print into.
+ */
+static u64 fc_vtd_address_attr(struct device *idev, char *page)
+{
+	const struct attribute_group **g;
+	struct device_attribute *da;
+	struct attribute **a;
+	u64 base;
+
+	for (g = idev->groups; g && *g; g++) {
+		if (!(*g)->name || strcmp((*g)->name, "intel-iommu"))
+			continue;
+		for (a = (*g)->attrs; a && *a; a++) {
+			if (strcmp((*a)->name, "address"))
+				continue;
+			da = container_of(*a, struct device_attribute, attr);
+			if (!da->show || da->show(idev, da, page) <= 0 ||
+			    kstrtou64(strim(page), 16, &base))
+				return 0;
+			return base;
+		}
+	}
+	return 0;
+}
+
+/* Name the unit behind PCI device @dev's IOMMU. */
+static int fc_vtd_name_unit(struct device *dev, void *page)
+{
+	struct iommu_device *iommu;
+	unsigned int i, n;
+	u64 base;
+
+	if (!dev->iommu || !dev->iommu->iommu_dev)
+		return 0;
+	iommu = dev->iommu->iommu_dev;
+	if (!iommu->dev || fc_vtd_unit_of_name(dev_name(iommu->dev)) ||
+	    sscanf(dev_name(iommu->dev), "dmar%u", &n) != 1)
+		return 0;
+	base = fc_vtd_address_attr(iommu->dev, page);
+	for (i = 0; base && i < fc_vtd_nr; i++) {
+		struct fc_vtd_unit *u = &fc_vtd_units[i];
+
+		if (u->phys == base && !u->name[0]) {
+			strscpy(u->name, dev_name(iommu->dev), sizeof(u->name));
+			u->index = n;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Give each named unit the DMAR-MSI interrupt requested under its name. */
+static void fc_vtd_find_irqs(void)
+{
+	struct fc_vtd_unit *u;
+	struct irq_data *d;
+	struct irq_desc *desc;
+	unsigned long flags;
+	char name[16];
+	unsigned int irq;
+
+	for (irq = 1; irq < nr_irqs; irq++) {
+		d = irq_get_irq_data(irq);
+		if (!d || !d->chip || !d->chip->name ||
+		    strcmp(d->chip->name, "DMAR-MSI"))
+			continue;
+		desc = irq_data_to_desc(d);
+		name[0] = 0;
+		raw_spin_lock_irqsave(&desc->lock, flags);
+		if (desc->action && desc->action->name)
+			strscpy(name, desc->action->name, sizeof(name));
+		raw_spin_unlock_irqrestore(&desc->lock, flags);
+		u = name[0] ? fc_vtd_unit_of_name(name) : NULL;
+		if (u)
+			u->irq = irq;
+	}
+}
+
+static int fc_vtd_identify_units(void)
+{
+	void *page = (void *)__get_free_page(GFP_KERNEL);
+
+	if (!page)
+		return -ENOMEM;
+	bus_for_each_dev(&pci_bus_type, NULL, page, fc_vtd_name_unit);
+	free_page((unsigned long)page);
+	fc_vtd_find_irqs();
+	return 0;
+}
+
 /**
  * fc_vtd_init() - register the VT-d producer and hook dmar_fault()
  *
@@ -483,8 +669,12 @@ int fc_vtd_init(void)
 {
 	int ret;
 
-	iommu_fc_producer_register(&fc_vtd);
+	ret = iommu_fc_producer_register(&fc_vtd);
+	if (ret)
+		return ret;
 	ret = fc_vtd_probe_units();
+	if (!ret)
+		ret = fc_vtd_identify_units();
 	if (ret == -ENOMEM)
 		goto fail;
 	if (ret) {
@@ -502,16 +692,21 @@ int fc_vtd_init(void)
 	return 0;
 
 fail:
-	fc_vtd_unmap();
 	iommu_fc_producer_unregister(&fc_vtd);
+	fc_vtd_unmap();
 	return ret;
 }
 
-/** fc_vtd_exit() - unhook, unmap and unregister */
+/** fc_vtd_exit() - unhook, unregister, then unmap */
 void fc_vtd_exit(void)
 {
-	if (!fc_vtd_hook_err)
+	unsigned int i;
+
+	if (!fc_vtd_hook_err) {
 		unregister_kprobe(&fc_vtd_kprobe);
-	fc_vtd_unmap();
+		for (i = 0; i < fc_vtd_nr; i++)
+			cancel_work_sync(&fc_vtd_units[i].pass);
+	}
 	iommu_fc_producer_unregister(&fc_vtd);
+	fc_vtd_unmap();
 }

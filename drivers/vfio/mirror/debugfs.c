@@ -2,6 +2,8 @@
 /*
  * vfio-mirror: counters for an operator, in debugfs.
  *
+ * /sys/kernel/debug/vfio_mirror/stats                what every container
+ *                                                    holds, together
  * /sys/kernel/debug/vfio_mirror/<container>/info     the container
  * /sys/kernel/debug/vfio_mirror/<container>/domains  one line per domain
  *
@@ -129,10 +131,27 @@ void vfm_debugfs_remove(struct vfm_container *c)
 	debugfs_remove_recursive(c->debugfs);
 }
 
-/* Create the root directory, /sys/kernel/debug/vfio_mirror. */
+static int vfm_stats_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "containers %lld\nmappings %lld\n",
+		   atomic64_read(&vfm_stats.containers),
+		   atomic64_read(&vfm_stats.mappings));
+	seq_printf(m, "pinned_pages %lld\nlocked_pages %lld\n",
+		   atomic64_read(&vfm_stats.pinned_pages),
+		   atomic64_read(&vfm_stats.locked_pages));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vfm_stats);
+
+/*
+ * Create the root directory, /sys/kernel/debug/vfio_mirror, and its stats
+ * file: what all containers hold together (struct vfm_stats).
+ */
 void vfm_debugfs_init(void)
 {
 	vfm_debugfs_root = debugfs_create_dir("vfio_mirror", NULL);
+	debugfs_create_file("stats", 0444, vfm_debugfs_root, NULL,
+			    &vfm_stats_fops);
 }
 
 /* Remove the root directory; no container is left. */

@@ -65,6 +65,7 @@ static void vfm_dma_destroy(struct vfm_container *c, struct vfm_dma *dma)
 	interval_tree_remove(&dma->node, &c->dmas);
 	kfree(dma);
 	c->dma_avail++;
+	atomic64_dec(&vfm_stats.mappings);
 }
 
 /**
@@ -79,12 +80,13 @@ static void vfm_dma_destroy(struct vfm_container *c, struct vfm_dma *dma)
  * of @c; on failure nothing of it remains.
  *
  * Return: 0; -EINVAL for a zero size, no access, an IOVA, address or size
- * not aligned to the smallest page size of the container, or a range
- * outside the usable IOVA ranges; -EOVERFLOW when the IOVA or the address
- * range wraps; -EEXIST when the range overlaps an existing mapping;
- * -ENOSPC when the dma_entry_limit of the container is reached; -ENOMEM
- * beyond RLIMIT_MEMLOCK; -EFAULT for memory that cannot be pinned; or an
- * error of the IOMMU driver.
+ * not aligned to the smallest page size of the container, a range outside
+ * the usable IOVA ranges, or a released container; -EOVERFLOW when the
+ * IOVA or the address range wraps; -EEXIST when the range overlaps an
+ * existing mapping; -ENOSPC when the dma_entry_limit of the container is
+ * reached; -ENOMEM beyond RLIMIT_MEMLOCK; -EFAULT for memory that cannot
+ * be pinned; -EINTR when a fatal signal is pending; or an error of the
+ * IOMMU driver.
  */
 int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 		unsigned long vaddr, u64 size, int prot)
@@ -103,7 +105,9 @@ int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 	if (!(prot & (IOMMU_READ | IOMMU_WRITE)))
 		return -EINVAL;
 
-	mutex_lock(&c->lock);
+	ret = vfm_container_lock(c);
+	if (ret)
+		return ret;
 
 	pgsize = vfm_min_pgsize(c);
 	ret = -EINVAL;
@@ -143,6 +147,7 @@ int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 
 	interval_tree_insert(&dma->node, &c->dmas);
 	c->dma_avail--;
+	atomic64_inc(&vfm_stats.mappings);
 	mutex_unlock(&c->lock);
 	return 0;
 
@@ -171,8 +176,8 @@ out_unlock:
  *
  * Return: 0, also when nothing was mapped in the range; -EINVAL for a zero
  * size, an IOVA or size not aligned to the smallest page size, a range
- * cutting a mapping under v2, or @all with a non-zero @iova or @size;
- * -EOVERFLOW when the range wraps.
+ * cutting a mapping under v2, @all with a non-zero @iova or @size, or a
+ * released container; -EOVERFLOW when the range wraps.
  */
 int vfm_dma_unmap(struct vfm_container *c, dma_addr_t iova, u64 size,
 		  bool all, u64 *unmapped)
@@ -180,10 +185,13 @@ int vfm_dma_unmap(struct vfm_container *c, dma_addr_t iova, u64 size,
 	struct vfm_dma *dma, *next;
 	dma_addr_t last;
 	u64 pgsize;
-	int ret = -EINVAL;
+	int ret;
 
 	*unmapped = 0;
-	mutex_lock(&c->lock);
+	ret = vfm_container_lock(c);
+	if (ret)
+		return ret;
+	ret = -EINVAL;
 
 	pgsize = vfm_min_pgsize(c);
 	if (iova & (pgsize - 1))

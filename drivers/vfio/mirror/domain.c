@@ -205,11 +205,15 @@ static int vfm_domain_replay(struct vfm_container *c, struct vfm_domain *d)
 	return ret;
 }
 
-/* Page sizes every domain supports, with sub-PAGE_SIZE sizes folded. */
-static void vfm_domain_update_pgsize(struct vfm_container *c)
+/*
+ * Page sizes every domain of @c supports, and @extra if not NULL, with
+ * sub-PAGE_SIZE sizes folded; 0 when they have none in common.
+ */
+static u64 vfm_domain_pgsizes(struct vfm_container *c,
+			      const struct vfm_domain *extra)
 {
 	struct vfm_domain *d;
-	u64 bitmap = ~0ULL;
+	u64 bitmap = extra ? extra->domain->pgsize_bitmap : ~0ULL;
 
 	list_for_each_entry(d, &c->domains, next)
 		bitmap &= d->domain->pgsize_bitmap;
@@ -222,7 +226,12 @@ static void vfm_domain_update_pgsize(struct vfm_container *c)
 		bitmap &= PAGE_MASK;
 		bitmap |= PAGE_SIZE;
 	}
-	c->pgsize_bitmap = bitmap;
+	return bitmap;
+}
+
+static void vfm_domain_update_pgsize(struct vfm_container *c)
+{
+	c->pgsize_bitmap = vfm_domain_pgsizes(c, NULL);
 }
 
 static void vfm_free_resv_regions(struct list_head *regions)
@@ -240,9 +249,11 @@ static void vfm_free_resv_regions(struct list_head *regions)
  * @iommu_group: group whose DMA ownership the VFIO core has claimed.
  *
  * Return: 0; -EINVAL when the group is already attached, when no IOVA
- * would remain usable, or when an existing mapping lies outside what the
+ * would remain usable, when an existing mapping lies outside what the
  * group can use (its aperture and reserved regions, its MSI window among
- * them); -EPERM when the group's MSIs are not isolated and
+ * them), or when the group needs a domain of its own with no page size
+ * in common with the container's domains (6.12's type1 accepts it and is
+ * then left with no page size); -EPERM when the group's MSIs are not isolated and
  * allow_unsafe_interrupts is off; or an error of the IOMMU core.  On
  * failure the container is unchanged (but for an MSI cookie given to an
  * existing domain, which is harmless and lasts as long as the domain).
@@ -269,7 +280,7 @@ int vfm_domain_attach_group(struct vfm_container *c,
 	if (!g)
 		goto out_unlock;
 	g->iommu_group = iommu_group;
-	ret = vfm_fault_group_prepare(g);
+	ret = vfm_fault_group_prepare(c, g);
 	if (ret)
 		goto out_free_group;
 
@@ -329,6 +340,11 @@ int vfm_domain_attach_group(struct vfm_container *c,
 		if (ret)
 			goto out_free_domain;
 	}
+
+	/* A container must keep a smallest page size: its unit of IOVA. */
+	ret = -EINVAL;
+	if (!vfm_domain_pgsizes(c, nd))
+		goto out_detach;
 
 	ret = vfm_domain_replay(c, nd);
 	if (ret)
@@ -443,14 +459,16 @@ void vfm_domain_release_all(struct vfm_container *c)
  * @c: container.
  *
  * Return: true when every domain blocks DMA that bypasses the CPU caches
- * (VFIO_DMA_CC_IOMMU), as KVM needs to skip WBINVD emulation.
+ * (VFIO_DMA_CC_IOMMU), as KVM needs to skip WBINVD emulation; false for a
+ * released container.
  */
 bool vfm_domain_all_coherent(struct vfm_container *c)
 {
 	struct vfm_domain *d;
 	bool ret = true;
 
-	mutex_lock(&c->lock);
+	if (vfm_container_lock(c))
+		return false;
 	list_for_each_entry(d, &c->domains, next)
 		ret &= d->enforce_cache_coherency;
 	mutex_unlock(&c->lock);

@@ -4,27 +4,40 @@
  *
  * vfio_mirror.ko is one consumer of the IOMMU fault chain
  * (iommu_faultchain.ko).  Each device of each attached group has a route:
- * a snapshot of how the producers name the device (struct iommu_fc_devid)
- * and the container it belongs to.  The routes of every container are on
- * one list, which the chain's callback walks under RCU in any context; the
- * first live route that matches a record queues it in its container, or
- * counts it as lost.
+ * a snapshot of every name the producers may give the device (struct
+ * iommu_fc_devid: its requester ID and DMA aliases, its StreamIDs, the
+ * device itself) and the container it belongs to.  The routes of every
+ * container are on one list, which the chain's callback walks under RCU,
+ * in process context; the first live route that names the device by its
+ * own ID (or, failing that, by a DMA alias, which devices behind one
+ * bridge share) queues the record in its container, or counts it as lost.
  *
  * Ownership: a route is live from the end of its group's attach to the
  * start of its detach, and the callback checks that under the container's
  * queue lock, so once a group has left (vfm_fault_group_retire() returned)
  * no fault of its devices reaches the old container.  Records queued
  * before stay queued: they happened while the container owned the group.
+ * A device that joins an attached group later (hot-plug, a function that
+ * appears) gets its route when the bus announces it, and loses it when
+ * the bus removes it: the attached groups are registered for that, in
+ * vfm_fault_groups.
  *
  * The queue is a ring of fixed size (the fault_queue_len parameter at
  * open).  When it is full, new records are lost, never old ones, and every
  * fault of the container's devices takes a sequence number either way, so
- * a VMM sees gaps as well as the count of lost records.
+ * a VMM sees gaps as well as the count of lost records.  A rate limit per
+ * container (fault_ratelimit_burst records per fault_ratelimit_interval_ms)
+ * bounds how often one container's VMM is woken in a storm, and spends
+ * only that container's budget.
  */
 #include <linux/device.h>
 #include <linux/iommu.h>
+#include <linux/jiffies.h>
+#include <linux/pci.h>
+#include <linux/platform_device.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
@@ -66,7 +79,7 @@ struct vfm_fault_route {
 	struct list_head group_node;
 	struct vfm_container *c;
 	struct device *dev;
-	struct iommu_fc_devid id;
+	struct iommu_fc_devid *id;
 	u32 group_id;
 	bool published;
 	bool live;
@@ -76,18 +89,25 @@ struct vfm_fault_route {
 static LIST_HEAD(vfm_fault_routes);
 static DEFINE_SPINLOCK(vfm_fault_routes_lock);
 
+/* Every attached group (vfm_group::fault_node), for the bus notifier. */
+static LIST_HEAD(vfm_fault_groups);
+static DEFINE_MUTEX(vfm_fault_groups_lock);
+
 static void vfm_fault_fill(struct vfio_mirror_fault *f,
 			   const struct iommu_fc_record *r,
-			   const struct vfm_fault_route *rt, u64 seq)
+			   const struct vfm_fault_route *rt, u64 seq,
+			   bool alias)
 {
 	memset(f, 0, sizeof(*f));
 	f->size = sizeof(*f);
 	f->flags = r->flags & (IOMMU_FC_F_ADDR | IOMMU_FC_F_PASID);
-	if (rt->id.flags & IOMMU_FC_F_PCI) {
+	if (rt->id->flags & IOMMU_FC_F_PCI) {
 		f->flags |= VFIO_MIRROR_FAULT_PCI;
-		f->segment = rt->id.segment;
-		f->rid = rt->id.rid;
+		f->segment = rt->id->segment;
+		f->rid = rt->id->rid;
 	}
+	if (alias)
+		f->flags |= VFIO_MIRROR_FAULT_ALIAS;
 	f->seq = seq;
 	f->timestamp_ns = r->timestamp_ns;
 	f->iova = r->iova;
@@ -102,9 +122,34 @@ static void vfm_fault_fill(struct vfio_mirror_fault *f,
 	memcpy(f->raw, r->raw, f->raw_len);
 }
 
+/* May one more record of @q pass its container's rate limit?  Locked. */
+static bool vfm_fault_ratelimit_pass(struct vfm_faults *q)
+{
+	unsigned int burst = READ_ONCE(vfm_fault_ratelimit_burst);
+	unsigned int epoch = READ_ONCE(vfm_fault_ratelimit_epoch);
+	unsigned long interval;
+
+	lockdep_assert_held(&q->lock);
+
+	if (!burst)
+		return true;
+	interval = msecs_to_jiffies(READ_ONCE(vfm_fault_ratelimit_interval_ms));
+	/* A new interval when it is over, or when the parameters changed. */
+	if (q->rl_epoch != epoch || time_after_eq(jiffies,
+						  q->rl_begin + interval)) {
+		q->rl_epoch = epoch;
+		q->rl_begin = jiffies;
+		q->rl_count = 0;
+	}
+	if (q->rl_count >= burst)
+		return false;
+	q->rl_count++;
+	return true;
+}
+
 static enum iommu_fc_verdict vfm_fault_queue(struct vfm_fault_route *rt,
 					     const struct iommu_fc_record *r,
-					     bool deliver)
+					     bool alias)
 {
 	struct vfm_container *c = rt->c;
 	struct vfm_faults *q = &c->faults;
@@ -117,13 +162,13 @@ static enum iommu_fc_verdict vfm_fault_queue(struct vfm_fault_route *rt,
 		goto out;
 	}
 	q->seq++;
-	if (!deliver) {
+	if (!vfm_fault_ratelimit_pass(q)) {
 		v = IOMMU_FC_DROPPED;
 	} else if (q->count == q->len) {
 		v = IOMMU_FC_FULL;
 	} else {
 		vfm_fault_fill(&q->ring[(q->head + q->count) % q->len], r, rt,
-			       q->seq);
+			       q->seq, alias);
 		q->count++;
 		q->queued_total++;
 		v = IOMMU_FC_QUEUED;
@@ -139,26 +184,40 @@ out:
 	return v;
 }
 
-/* The fault chain's callback: any context, under RCU. */
-static enum iommu_fc_verdict vfm_fault_consume(struct iommu_fc_consumer *fc,
-					       const struct iommu_fc_record *r,
-					       bool deliver)
+/*
+ * The first live route that names the device of @r by its own ID, or with
+ * @alias by a DMA alias.  A reader may still see the retired route of a
+ * group that moved on, before its new route: only a live one ends the
+ * walk.  Under RCU.
+ */
+static enum iommu_fc_verdict vfm_fault_route_record(const struct iommu_fc_record *r,
+						    bool alias)
 {
-	enum iommu_fc_verdict v = IOMMU_FC_IGNORED;
 	struct vfm_fault_route *rt;
+	enum iommu_fc_verdict v;
+	bool is_alias;
 
-	/*
-	 * A reader may still see the retired route of a group that moved
-	 * on, before its new route: only a live route ends the walk.
-	 */
-	rcu_read_lock();
 	list_for_each_entry_rcu(rt, &vfm_fault_routes, node) {
-		if (iommu_fc_devid_match(&rt->id, r)) {
-			v = vfm_fault_queue(rt, r, deliver);
-			if (v != IOMMU_FC_IGNORED)
-				break;
-		}
+		if (!iommu_fc_devid_match(rt->id, r, &is_alias) ||
+		    is_alias != alias)
+			continue;
+		v = vfm_fault_queue(rt, r, alias);
+		if (v != IOMMU_FC_IGNORED)
+			return v;
 	}
+	return IOMMU_FC_IGNORED;
+}
+
+/* The fault chain's callback: process context. */
+static enum iommu_fc_verdict vfm_fault_consume(struct iommu_fc_consumer *fc,
+					       const struct iommu_fc_record *r)
+{
+	enum iommu_fc_verdict v;
+
+	rcu_read_lock();
+	v = vfm_fault_route_record(r, false);
+	if (v == IOMMU_FC_IGNORED)
+		v = vfm_fault_route_record(r, true);
 	rcu_read_unlock();
 	return v;
 }
@@ -167,28 +226,6 @@ static struct iommu_fc_consumer vfm_fault_consumer = {
 	.name = "vfio_mirror",
 	.fault = vfm_fault_consume,
 };
-
-/**
- * vfm_fault_register() - start receiving IOMMU faults
- *
- * Return: 0, or an error of the fault chain.
- */
-int vfm_fault_register(void)
-{
-	return iommu_fc_consumer_register(&vfm_fault_consumer);
-}
-
-/**
- * vfm_fault_unregister() - stop, once no container is left
- *
- * Waits for the callbacks in flight and for the containers freed after a
- * grace period.
- */
-void vfm_fault_unregister(void)
-{
-	iommu_fc_consumer_unregister(&vfm_fault_consumer);
-	rcu_barrier();
-}
 
 /**
  * vfm_fault_init() - give a new container its fault queue
@@ -201,6 +238,7 @@ int vfm_fault_init(struct vfm_container *c)
 	struct vfm_faults *q = &c->faults;
 
 	spin_lock_init(&q->lock);
+	mutex_init(&q->read_lock);
 	q->len = clamp(READ_ONCE(vfm_fault_queue_len), 1U, 65536U);
 	q->ring = kvcalloc(q->len, sizeof(*q->ring), GFP_KERNEL_ACCOUNT);
 	return q->ring ? 0 : -ENOMEM;
@@ -212,15 +250,53 @@ int vfm_fault_init(struct vfm_container *c)
  */
 void vfm_fault_fini(struct vfm_container *c)
 {
+	mutex_destroy(&c->faults.read_lock);
 	kvfree(c->faults.ring);
 }
 
-static void vfm_fault_route_free(struct vfm_fault_route *rt)
+static void vfm_fault_route_free_rcu(struct rcu_head *rcu)
 {
-	put_device(rt->dev);
-	kfree_rcu(rt, rcu);
+	struct vfm_fault_route *rt = container_of(rcu, struct vfm_fault_route,
+						  rcu);
+
+	kfree(rt->id);
+	kfree(rt);
 }
 
+/* Retire one route of @c: no record reaches @c through it on return. */
+static void vfm_fault_route_retire(struct vfm_container *c,
+				   struct vfm_fault_route *rt)
+{
+	unsigned long flags;
+
+	lockdep_assert_held(&c->lock);
+
+	spin_lock_irqsave(&c->faults.lock, flags);
+	rt->live = false;
+	spin_unlock_irqrestore(&c->faults.lock, flags);
+
+	if (rt->published) {
+		spin_lock(&vfm_fault_routes_lock);
+		list_del_rcu(&rt->node);
+		spin_unlock(&vfm_fault_routes_lock);
+	}
+	list_del(&rt->group_node);
+	put_device(rt->dev);
+	call_rcu(&rt->rcu, vfm_fault_route_free_rcu);
+}
+
+static void vfm_fault_route_publish(struct vfm_container *c,
+				    struct vfm_fault_route *rt)
+{
+	rt->c = c;
+	rt->live = true;
+	rt->published = true;
+	spin_lock(&vfm_fault_routes_lock);
+	list_add_tail_rcu(&rt->node, &vfm_fault_routes);
+	spin_unlock(&vfm_fault_routes_lock);
+}
+
+/* A route for @dev, on @g's list but not published.  Process context. */
 static int vfm_fault_route_add(struct device *dev, void *data)
 {
 	struct vfm_group *g = data;
@@ -229,26 +305,38 @@ static int vfm_fault_route_add(struct device *dev, void *data)
 	rt = kzalloc(sizeof(*rt), GFP_KERNEL_ACCOUNT);
 	if (!rt)
 		return -ENOMEM;
+	rt->id = iommu_fc_devid_alloc(dev, GFP_KERNEL_ACCOUNT);
+	if (!rt->id) {
+		kfree(rt);
+		return -ENOMEM;
+	}
 	rt->dev = get_device(dev);
 	rt->group_id = iommu_group_id(g->iommu_group);
-	iommu_fc_devid_init(&rt->id, dev);
 	list_add_tail(&rt->group_node, &g->fault_routes);
 	return 0;
 }
 
 /**
  * vfm_fault_group_prepare() - make the routes of a joining group
- * @g: the group, not yet in its container.
+ * @c: container, locked.
+ * @g: the group, not yet in @c.
  *
- * Context: process; takes the IOMMU group's mutex.
+ * Context: process; takes the IOMMU group's mutex.  From here on a device
+ * the bus adds to the group gets a route too, once @c is unlocked.
  *
  * Return: 0 or -ENOMEM.  The routes are not live until
  * vfm_fault_group_publish(); on failure, vfm_fault_group_retire() frees
  * the ones made.
  */
-int vfm_fault_group_prepare(struct vfm_group *g)
+int vfm_fault_group_prepare(struct vfm_container *c, struct vfm_group *g)
 {
+	lockdep_assert_held(&c->lock);
+
 	INIT_LIST_HEAD(&g->fault_routes);
+	g->c = c;
+	mutex_lock(&vfm_fault_groups_lock);
+	list_add_tail(&g->fault_node, &vfm_fault_groups);
+	mutex_unlock(&vfm_fault_groups_lock);
 	return iommu_group_for_each_dev(g->iommu_group, g,
 					vfm_fault_route_add);
 }
@@ -264,14 +352,8 @@ void vfm_fault_group_publish(struct vfm_container *c, struct vfm_group *g)
 
 	lockdep_assert_held(&c->lock);
 
-	spin_lock(&vfm_fault_routes_lock);
-	list_for_each_entry(rt, &g->fault_routes, group_node) {
-		rt->c = c;
-		rt->live = true;
-		rt->published = true;
-		list_add_tail_rcu(&rt->node, &vfm_fault_routes);
-	}
-	spin_unlock(&vfm_fault_routes_lock);
+	list_for_each_entry(rt, &g->fault_routes, group_node)
+		vfm_fault_route_publish(c, rt);
 }
 
 /**
@@ -284,31 +366,168 @@ void vfm_fault_group_publish(struct vfm_container *c, struct vfm_group *g)
 void vfm_fault_group_retire(struct vfm_container *c, struct vfm_group *g)
 {
 	struct vfm_fault_route *rt, *tmp;
-	unsigned long flags;
 
 	lockdep_assert_held(&c->lock);
 
-	spin_lock_irqsave(&c->faults.lock, flags);
-	list_for_each_entry(rt, &g->fault_routes, group_node)
-		rt->live = false;
-	spin_unlock_irqrestore(&c->faults.lock, flags);
+	mutex_lock(&vfm_fault_groups_lock);
+	list_del(&g->fault_node);
+	mutex_unlock(&vfm_fault_groups_lock);
 
-	spin_lock(&vfm_fault_routes_lock);
-	list_for_each_entry(rt, &g->fault_routes, group_node)
-		if (rt->published)
-			list_del_rcu(&rt->node);
-	spin_unlock(&vfm_fault_routes_lock);
+	list_for_each_entry_safe(rt, tmp, &g->fault_routes, group_node)
+		vfm_fault_route_retire(c, rt);
+}
 
-	list_for_each_entry_safe(rt, tmp, &g->fault_routes, group_node) {
-		list_del(&rt->group_node);
-		vfm_fault_route_free(rt);
+/*
+ * The container that holds @group, with a reference, or NULL.  Once @c is
+ * locked, vfm_fault_group_of() says whether it still does.
+ */
+static struct vfm_container *vfm_fault_owner_get(struct iommu_group *group)
+{
+	struct vfm_container *c = NULL;
+	struct vfm_group *g;
+
+	mutex_lock(&vfm_fault_groups_lock);
+	list_for_each_entry(g, &vfm_fault_groups, fault_node) {
+		if (g->iommu_group == group) {
+			if (vfm_container_get(g->c))
+				c = g->c;
+			break;
+		}
 	}
+	mutex_unlock(&vfm_fault_groups_lock);
+	return c;
+}
+
+static struct vfm_group *vfm_fault_group_of(struct vfm_container *c,
+					    struct iommu_group *group)
+{
+	struct vfm_group *g, *ret = NULL;
+
+	lockdep_assert_held(&c->lock);
+
+	mutex_lock(&vfm_fault_groups_lock);
+	list_for_each_entry(g, &vfm_fault_groups, fault_node) {
+		if (g->iommu_group == group && g->c == c) {
+			ret = g;
+			break;
+		}
+	}
+	mutex_unlock(&vfm_fault_groups_lock);
+	return ret;
+}
+
+/* A device was added to the bus, or is about to be removed from it. */
+static void vfm_fault_device_event(struct device *dev, bool added)
+{
+	struct iommu_group *group = iommu_group_get(dev);
+	struct vfm_fault_route *rt, *found = NULL;
+	struct vfm_container *c;
+	struct vfm_group *g;
+
+	if (!group)
+		return;
+	c = vfm_fault_owner_get(group);
+	if (!c)
+		goto out;
+
+	mutex_lock(&c->lock);
+	g = vfm_fault_group_of(c, group);
+	if (!g || c->dead)
+		goto unlock;
+	list_for_each_entry(rt, &g->fault_routes, group_node) {
+		if (rt->dev == dev) {
+			found = rt;
+			break;
+		}
+	}
+	if (!added && found) {
+		vfm_fault_route_retire(c, found);
+	} else if (added && !found && !vfm_fault_route_add(dev, g)) {
+		/* Under @c's lock a registered group has finished joining. */
+		vfm_fault_route_publish(c, list_last_entry(&g->fault_routes,
+							   struct vfm_fault_route,
+							   group_node));
+	}
+unlock:
+	mutex_unlock(&c->lock);
+	vfm_container_put(c);
+out:
+	iommu_group_put(group);
+}
+
+/*
+ * The IOMMU core's own notifier on these buses, registered at boot, runs
+ * first: a device added has its IOMMU group, and one being removed still
+ * has it.
+ */
+static int vfm_fault_bus_notify(struct notifier_block *nb,
+				unsigned long action, void *data)
+{
+	if (action == BUS_NOTIFY_ADD_DEVICE)
+		vfm_fault_device_event(data, true);
+	else if (action == BUS_NOTIFY_DEL_DEVICE)
+		vfm_fault_device_event(data, false);
+	return NOTIFY_DONE;
+}
+
+static const struct bus_type *const vfm_fault_buses[] = {
+	&pci_bus_type,
+	&platform_bus_type,
+};
+
+static struct notifier_block vfm_fault_bus_nb[ARRAY_SIZE(vfm_fault_buses)];
+
+/**
+ * vfm_fault_register() - start receiving IOMMU faults
+ *
+ * Return: 0, or an error of the fault chain or of a bus notifier.
+ */
+int vfm_fault_register(void)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(vfm_fault_buses); i++) {
+		vfm_fault_bus_nb[i].notifier_call = vfm_fault_bus_notify;
+		ret = bus_register_notifier(vfm_fault_buses[i],
+					    &vfm_fault_bus_nb[i]);
+		if (ret)
+			goto err;
+	}
+	ret = iommu_fc_consumer_register(&vfm_fault_consumer);
+	if (!ret)
+		return 0;
+err:
+	while (i--)
+		bus_unregister_notifier(vfm_fault_buses[i],
+					&vfm_fault_bus_nb[i]);
+	return ret;
+}
+
+/**
+ * vfm_fault_unregister() - stop, once no container is left
+ *
+ * Waits for the callbacks in flight and for the containers and routes
+ * freed after a grace period.
+ */
+void vfm_fault_unregister(void)
+{
+	unsigned int i;
+
+	iommu_fc_consumer_unregister(&vfm_fault_consumer);
+	for (i = 0; i < ARRAY_SIZE(vfm_fault_buses); i++)
+		bus_unregister_notifier(vfm_fault_buses[i],
+					&vfm_fault_bus_nb[i]);
+	rcu_barrier();
 }
 
 /**
  * vfm_fault_read() - VFIO_MIRROR_IOMMU_READ_FAULTS
- * @c: container.
+ * @c: container, referenced.
  * @uarg: the user's struct vfio_mirror_fault_read.
+ *
+ * Never waits for the container lock, so a VMM drains its faults while a
+ * long MAP_DMA or a group's replay holds it.
  *
  * Return: 0, -EFAULT, -EINVAL or -ENOMEM, as the uAPI header says.
  */
@@ -332,14 +551,17 @@ long vfm_fault_read(struct vfm_container *c,
 	    arg.record_size > VFM_FAULT_STRIDE_MAX)
 		return -EINVAL;
 
-	mutex_lock(&c->lock);	/* one reader at a time */
 	n = min(arg.count, q->len);
 	if (n) {
 		buf = kvmalloc_array(n, rsz, GFP_KERNEL);
-		if (!buf) {
-			ret = -ENOMEM;
-			goto out_unlock;
-		}
+		if (!buf)
+			return -ENOMEM;
+	}
+
+	mutex_lock(&q->read_lock);	/* one reader at a time */
+	if (READ_ONCE(c->dead)) {
+		ret = -EINVAL;
+		goto out_unlock;
 	}
 
 	/* Copy out, then remove: records survive a bad user buffer. */
@@ -354,7 +576,7 @@ long vfm_fault_read(struct vfm_container *c,
 		if (copy_to_user(dst, &buf[i], rsz) ||
 		    clear_user(dst + rsz, arg.record_size - rsz)) {
 			ret = -EFAULT;
-			goto out_free;
+			goto out_unlock;
 		}
 	}
 
@@ -367,13 +589,27 @@ long vfm_fault_read(struct vfm_container *c,
 	spin_unlock_irqrestore(&q->lock, flags);
 	arg.count = n;
 
-out_free:
-	kvfree(buf);
 out_unlock:
-	mutex_unlock(&c->lock);
+	mutex_unlock(&q->read_lock);
+	kvfree(buf);
 	if (!ret && copy_to_user(uarg, &arg, minsz))
 		ret = -EFAULT;
 	return ret;
+}
+
+/* Devices by group, then by requester ID, then by name. */
+static int vfm_fault_route_cmp(const void *a, const void *b)
+{
+	const struct vfm_fault_route *x = *(const struct vfm_fault_route **)a;
+	const struct vfm_fault_route *y = *(const struct vfm_fault_route **)b;
+
+	if (x->group_id != y->group_id)
+		return x->group_id < y->group_id ? -1 : 1;
+	if (x->id->segment != y->id->segment)
+		return x->id->segment < y->id->segment ? -1 : 1;
+	if (x->id->rid != y->id->rid)
+		return x->id->rid < y->id->rid ? -1 : 1;
+	return strcmp(dev_name(x->dev), dev_name(y->dev));
 }
 
 /**
@@ -385,13 +621,13 @@ out_unlock:
  */
 int vfm_fault_add_info_cap(struct vfm_container *c, struct vfio_info_cap *caps)
 {
+	struct vfm_fault_route *rt, **sorted;
 	struct vfio_mirror_fault_device *fd;
 	struct vfio_mirror_info_cap_fault *cap;
 	struct vfio_info_cap_header *header;
-	struct vfm_fault_route *rt;
 	struct vfm_domain *d;
 	struct vfm_group *g;
-	u32 nr = 0;
+	u32 nr = 0, i;
 
 	lockdep_assert_held(&c->lock);
 
@@ -400,29 +636,37 @@ int vfm_fault_add_info_cap(struct vfm_container *c, struct vfio_info_cap *caps)
 			list_for_each_entry(rt, &g->fault_routes, group_node)
 				nr++;
 
+	sorted = kvmalloc_array(nr ?: 1, sizeof(*sorted), GFP_KERNEL);
+	if (!sorted)
+		return -ENOMEM;
+	i = 0;
+	list_for_each_entry(d, &c->domains, next)
+		list_for_each_entry(g, &d->groups, next)
+			list_for_each_entry(rt, &g->fault_routes, group_node)
+				sorted[i++] = rt;
+	sort(sorted, nr, sizeof(*sorted), vfm_fault_route_cmp, NULL);
+
 	header = vfio_info_cap_add(caps, struct_size(cap, devices, nr),
 				   VFIO_MIRROR_INFO_CAP_FAULT, 1);
-	if (IS_ERR(header))
+	if (IS_ERR(header)) {
+		kvfree(sorted);
 		return PTR_ERR(header);
+	}
 	cap = container_of(header, struct vfio_mirror_info_cap_fault, header);
 	cap->queue_len = c->faults.len;
 	cap->record_size = sizeof(struct vfio_mirror_fault);
 	cap->nr_devices = nr;
 
-	fd = cap->devices;
-	list_for_each_entry(d, &c->domains, next) {
-		list_for_each_entry(g, &d->groups, next) {
-			list_for_each_entry(rt, &g->fault_routes, group_node) {
-				fd->group = rt->group_id;
-				if (rt->id.flags & IOMMU_FC_F_PCI) {
-					fd->flags = VFIO_MIRROR_FAULT_PCI;
-					fd->segment = rt->id.segment;
-					fd->rid = rt->id.rid;
-				}
-				fd->sources = rt->id.sources;
-				fd++;
-			}
+	for (i = 0, fd = cap->devices; i < nr; i++, fd++) {
+		rt = sorted[i];
+		fd->group = rt->group_id;
+		if (rt->id->flags & IOMMU_FC_F_PCI) {
+			fd->flags = VFIO_MIRROR_FAULT_PCI;
+			fd->segment = rt->id->segment;
+			fd->rid = rt->id->rid;
 		}
+		fd->sources = rt->id->sources;
 	}
+	kvfree(sorted);
 	return 0;
 }

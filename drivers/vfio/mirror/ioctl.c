@@ -148,7 +148,9 @@ static long vfm_ioctl_get_info(struct vfm_container *c,
 		return -EINVAL;
 	minsz = min_t(size_t, info.argsz, sizeof(info));
 
-	mutex_lock(&c->lock);
+	ret = vfm_container_lock(c);
+	if (ret)
+		return ret;
 	info.flags = VFIO_IOMMU_INFO_PGSIZES;
 	info.iova_pgsizes = c->pgsize_bitmap;
 	ret = vfm_info_add_dma_avail_cap(c, &caps);

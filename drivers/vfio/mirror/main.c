@@ -9,6 +9,22 @@
  * for VFIO_TYPE1_IOMMU and VFIO_TYPE1v2_IOMMU, so that an unmodified VMM
  * gets a vfio-mirror container.  For that it must be registered after
  * vfio_iommu_type1, hence the soft dependency below.
+ *
+ * A container's lifetime (vfm.h says it in short).  The VFIO core of Linux
+ * 6.12 calls a backend's ioctl without any lock of its own
+ * (vfio_fops_unl_ioctl() in drivers/vfio/container.c reads
+ * container->iommu_driver and ->iommu_data, then calls), while detaching
+ * the container's last group calls release and drops the module
+ * reference under container->group_lock.  So an ioctl may run during and
+ * after release.  vfio-mirror makes that safe from the moment the ioctl
+ * reaches it: the ioctl takes a reference on the container before
+ * anything else, release marks the container dead under its lock before
+ * tearing it down, every ioctl checks that mark under the lock
+ * (vfm_container_lock()), and the memory is freed only after the last
+ * reference, a grace period later.  What a backend cannot close is the
+ * window before its ioctl runs, between the core's read of iommu_data and
+ * the call, and its module's lifetime across the call: only the core can,
+ * by holding container->group_lock for reading around the call.
  */
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -44,6 +60,37 @@ module_param_named(fault_queue_len, vfm_fault_queue_len, uint, 0644);
 MODULE_PARM_DESC(fault_queue_len,
 		 "Fault records a new container can queue, 1 to 65536 (default: 256)");
 
+unsigned int vfm_fault_ratelimit_burst __read_mostly = 10000;
+unsigned int vfm_fault_ratelimit_interval_ms __read_mostly = 1000;
+/* Incremented by every change of the two: containers restart the window. */
+unsigned int vfm_fault_ratelimit_epoch;
+
+static int vfm_ratelimit_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_uint(val, kp);
+
+	if (!ret)
+		WRITE_ONCE(vfm_fault_ratelimit_epoch,
+			   READ_ONCE(vfm_fault_ratelimit_epoch) + 1);
+	return ret;
+}
+
+static const struct kernel_param_ops vfm_ratelimit_ops = {
+	.set = vfm_ratelimit_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(fault_ratelimit_burst, &vfm_ratelimit_ops,
+		&vfm_fault_ratelimit_burst, 0644);
+MODULE_PARM_DESC(fault_ratelimit_burst,
+		 "Fault records per container and interval that are queued; 0: no limit (default: 10000)");
+module_param_cb(fault_ratelimit_interval_ms, &vfm_ratelimit_ops,
+		&vfm_fault_ratelimit_interval_ms, 0644);
+MODULE_PARM_DESC(fault_ratelimit_interval_ms,
+		 "Length of the fault rate limit's interval (default: 1000)");
+
+struct vfm_stats vfm_stats;
+
 /**
  * vfm_claims_type() - is @type one of the type1 types this module claims?
  * @type: a VFIO container type.
@@ -68,9 +115,11 @@ static void *vfm_open(unsigned long type)
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 
+	refcount_set(&c->users, 1);
 	mutex_init(&c->lock);
 	spin_lock_init(&c->notify_lock);
 	if (vfm_fault_init(c)) {
+		mutex_destroy(&c->lock);
 		kfree(c);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -83,6 +132,7 @@ static void *vfm_open(unsigned long type)
 	INIT_LIST_HEAD(&c->domains);
 	c->pgsize_bitmap = PAGE_MASK;
 	vfm_debugfs_add(c);
+	atomic64_inc(&vfm_stats.containers);
 	return c;
 }
 
@@ -91,7 +141,47 @@ static void vfm_free_rcu(struct rcu_head *rcu)
 	struct vfm_container *c = container_of(rcu, struct vfm_container, rcu);
 
 	vfm_fault_fini(c);
+	mutex_destroy(&c->lock);
 	kfree(c);
+}
+
+/**
+ * vfm_container_get() - take a reference on a container
+ * @c: a container, not yet freed.
+ *
+ * Return: false if the last reference is already gone.
+ */
+bool vfm_container_get(struct vfm_container *c)
+{
+	return refcount_inc_not_zero(&c->users);
+}
+
+/**
+ * vfm_container_put() - drop a reference
+ * @c: a container.
+ *
+ * The last one frees it, a grace period later: the fault chain's callback
+ * may still be looking at it through a retired route.
+ */
+void vfm_container_put(struct vfm_container *c)
+{
+	if (refcount_dec_and_test(&c->users))
+		call_rcu(&c->rcu, vfm_free_rcu);
+}
+
+/**
+ * vfm_container_lock() - lock a container that an ioctl uses
+ * @c: a referenced container.
+ *
+ * Return: 0 with @c locked; -EINVAL, unlocked, when @c was released.
+ */
+int vfm_container_lock(struct vfm_container *c)
+{
+	mutex_lock(&c->lock);
+	if (!c->dead)
+		return 0;
+	mutex_unlock(&c->lock);
+	return -EINVAL;
 }
 
 static void vfm_release(void *iommu_data)
@@ -99,23 +189,32 @@ static void vfm_release(void *iommu_data)
 	struct vfm_container *c = iommu_data;
 
 	vfm_debugfs_remove(c);
+	mutex_lock(&c->lock);
+	c->dead = true;
+	mutex_unlock(&c->lock);
 	vfm_domain_release_all(c);
 	vfm_notify_release(c);
-	mutex_destroy(&c->lock);
-	/* The fault chain's callback may still hold a route to it. */
-	call_rcu(&c->rcu, vfm_free_rcu);
+	atomic64_dec(&vfm_stats.containers);
+	vfm_container_put(c);
 }
 
 static long vfm_ioctl_op(void *iommu_data, unsigned int cmd,
 			 unsigned long arg)
 {
 	struct vfm_container *c = iommu_data;
+	long ret;
 
-	if (cmd == VFIO_CHECK_EXTENSION)
-		return vfm_check_extension(c, arg);
 	if (!c)
+		return cmd == VFIO_CHECK_EXTENSION ?
+		       vfm_check_extension(NULL, arg) : -EINVAL;
+	if (!vfm_container_get(c))
 		return -EINVAL;
-	return vfm_ioctl(c, cmd, arg);
+	if (cmd == VFIO_CHECK_EXTENSION)
+		ret = vfm_check_extension(c, arg);
+	else
+		ret = vfm_ioctl(c, cmd, arg);
+	vfm_container_put(c);
+	return ret;
 }
 
 static int vfm_attach_group(void *iommu_data, struct iommu_group *group,

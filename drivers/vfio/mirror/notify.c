@@ -21,8 +21,8 @@
  * @events: bitmap of enum vfm_event; at least one, no unknown one.
  * @fd: an eventfd, or -1 to remove.
  *
- * Return: 0; -EINVAL for a bad @events or @fd; -EBADF when @fd is not an
- * open file.
+ * Return: 0; -EINVAL for a bad @events or @fd, or a released container;
+ * -EBADF when @fd is not an open file.
  */
 int vfm_notify_set(struct vfm_container *c, u32 events, int fd)
 {
@@ -47,6 +47,16 @@ int vfm_notify_set(struct vfm_container *c, u32 events, int fd)
 	}
 
 	spin_lock_irqsave(&c->notify_lock, flags);
+	/*
+	 * Not after release, which marks the container dead before it drops
+	 * every eventfd under this lock: either this sees the mark, or
+	 * release drops what this installs.
+	 */
+	if (READ_ONCE(c->dead)) {
+		spin_unlock_irqrestore(&c->notify_lock, flags);
+		ret = -EINVAL;
+		goto out_put;
+	}
 	for (e = 0; e < VFM_NR_EVENTS; e++) {
 		if (!(events & BIT(e)))
 			continue;

@@ -27,6 +27,7 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -81,12 +82,14 @@ static int vfm_pages_charge(struct vfm_pages *p, long npages)
 	ret = __account_locked_vm(p->mm, abs(npages), npages > 0, p->task,
 				  p->lock_cap);
 	mmap_write_unlock(p->mm);
-	if (!ret)
+	if (!ret) {
 		p->locked += npages;
-	else
+		atomic64_add(npages, &vfm_stats.locked_pages);
+	} else if (npages > 0) {
 		pr_warn_ratelimited("vfio_mirror: %s (%d): RLIMIT_MEMLOCK (%lu) exceeded\n",
 				    p->task->comm, task_pid_nr(p->task),
 				    task_rlimit(p->task, RLIMIT_MEMLOCK));
+	}
 out:
 	mmput(p->mm);
 	return ret;
@@ -254,7 +257,8 @@ static long vfm_pin_batch(struct vfm_pages *p, unsigned long vaddr,
  * caller's mm).
  * Return: 0 with every page pinned and charged, or an errno with nothing
  * pinned or charged: -ENOMEM when RLIMIT_MEMLOCK would be exceeded, -EFAULT
- * when an address is not mapped with the needed access.
+ * when an address is not mapped with the needed access, -EINTR when a
+ * fatal signal is pending.
  */
 int vfm_pages_pin(struct vfm_pages *p, unsigned long vaddr,
 		  unsigned long npages, bool write)
@@ -276,6 +280,11 @@ int vfm_pages_pin(struct vfm_pages *p, unsigned long vaddr,
 		unsigned long pfnmap_pfn = 0, i, charge = 0;
 		long got;
 
+		/* A killed VMM's map ends here, unwound below. */
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 		cond_resched();
 		got = vfm_pin_batch(p, vaddr + (done << PAGE_SHIFT), want,
 				    write, batch, &pfnmap_pfn);
@@ -304,6 +313,7 @@ int vfm_pages_pin(struct vfm_pages *p, unsigned long vaddr,
 			}
 			charge += !vfm_pfn_rsvd(pfn);
 		}
+		atomic64_add(i, &vfm_stats.pinned_pages);
 		done += i;
 		if (!ret)
 			ret = vfm_pages_charge(p, charge);
@@ -333,18 +343,20 @@ void vfm_pages_unpin(struct vfm_pages *p)
 	for (i = 0; i < p->nr_runs; i++) {
 		struct vfm_pfn_run *run = &p->runs[i];
 
-		if (run->pinned)
+		if (run->pinned) {
 			unpin_user_page_range_dirty_lock(pfn_to_page(run->pfn),
 							 run->npages,
 							 p->writable);
+			atomic64_sub(run->npages, &vfm_stats.pinned_pages);
+		}
 		if (!(i % 64))
 			cond_resched();
 	}
 	vfm_pages_free_runs(p);
 
 	/* If the mm is gone, so is its locked_vm. */
-	if (p->locked)
-		vfm_pages_charge(p, -(long)p->locked);
+	if (p->locked && vfm_pages_charge(p, -(long)p->locked))
+		atomic64_sub(p->locked, &vfm_stats.locked_pages);
 	p->locked = 0;
 }
 

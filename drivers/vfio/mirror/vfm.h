@@ -13,15 +13,28 @@
  *      detach_group; container ioctls run without them.
  *   2. vfm_container::lock.  Every field of the container, its domains,
  *      groups and mappings is protected by it, but for the fault queue
- *      and the eventfds below.
- *   3. mm->mmap_lock, taken by pinning and locked_vm accounting (pin.c).
- *   4. IOMMU core and driver locks, taken inside iommu_*() calls, the
- *      group's mutex among them (iommu_group_for_each_dev(), fault.c).
- *   5. vfm_fault_routes_lock (fault.c): the list of every container's
- *      fault routes, which the fault chain reads under RCU.
- *   6. vfm_faults::lock, then vfm_container::notify_lock: interrupt-safe
- *      spinlocks, also taken by the fault chain's callback in any context
- *      (fault.c, notify.c).
+ *      and the eventfds below.  Also taken by the bus notifier of fault.c,
+ *      with nothing held, when a device joins or leaves an attached
+ *      group.
+ *   3. vfm_faults::read_lock: one VFIO_MIRROR_IOMMU_READ_FAULTS at a time,
+ *      never under (2), so reading faults does not wait for mapping work.
+ *   4. mm->mmap_lock, taken by pinning and locked_vm accounting (pin.c).
+ *   5. IOMMU core and driver locks, taken inside iommu_*() calls, the
+ *      group's mutex among them (iommu_group_for_each_dev(), fault.c);
+ *      the fault chain's producer list (iommu_fc_devid_alloc()).
+ *   6. vfm_fault_groups_lock (fault.c): the attached groups, for the bus
+ *      notifier to find a device's container.
+ *   7. vfm_fault_routes_lock (fault.c): the list of every container's
+ *      fault routes, which the fault chain's callback reads under RCU.
+ *   8. vfm_faults::lock, then vfm_container::notify_lock: interrupt-safe
+ *      spinlocks, also taken by the fault chain's callback (fault.c,
+ *      notify.c).
+ *
+ * Lifetime: the VFIO core holds a container from open to release; every
+ * ioctl and the bus notifier hold a reference (vfm_container::users)
+ * while they use it.  Release marks it dead under (2) and tears it down;
+ * an ioctl that gets the lock afterwards fails with -EINVAL, and the
+ * memory is freed, a grace period after the last reference, by RCU.
  *
  * Invariants, true whenever vfm_container::lock is not held:
  *   - every vfm_dma in vfm_container::dmas is pinned in full and mapped in
@@ -42,6 +55,7 @@
 #include <linux/iommu_faultchain.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -69,7 +83,28 @@ extern bool vfm_allow_unsafe_interrupts;
 extern bool vfm_disable_hugepages;
 extern unsigned int vfm_dma_entry_limit;
 extern unsigned int vfm_fault_queue_len;
+extern unsigned int vfm_fault_ratelimit_burst;
+extern unsigned int vfm_fault_ratelimit_interval_ms;
+extern unsigned int vfm_fault_ratelimit_epoch;
 bool vfm_claims_type(unsigned long type);
+
+/**
+ * struct vfm_stats - what every container of the module holds, together
+ * @containers: containers open, not yet released.
+ * @mappings: user mappings.
+ * @pinned_pages: pages pinned with pin_user_pages_remote().
+ * @locked_pages: pages charged to a locked_vm.
+ *
+ * In debugfs, vfio_mirror/stats; all zero once every container is gone.
+ */
+struct vfm_stats {
+	atomic64_t containers;
+	atomic64_t mappings;
+	atomic64_t pinned_pages;
+	atomic64_t locked_pages;
+};
+
+extern struct vfm_stats vfm_stats;
 
 /*
  * Events a VMM can have an eventfd signalled for; event n is bit n of
@@ -182,6 +217,9 @@ static inline u64 vfm_dma_size(const struct vfm_dma *dma)
  *	aperture is wider.
  * @msi_isolated: the group's MSIs were isolated when it joined.
  * @fault_routes: one struct vfm_fault_route per device of the group.
+ * @fault_node: entry in the attached groups of fault.c, under its
+ *	vfm_fault_groups_lock.
+ * @c: the container the group is attached to.
  */
 struct vfm_group {
 	struct list_head next;
@@ -189,12 +227,15 @@ struct vfm_group {
 	struct vfm_iova_range aperture;
 	bool msi_isolated;
 	struct list_head fault_routes;
+	struct list_head fault_node;
+	struct vfm_container *c;
 };
 
 /**
  * struct vfm_faults - the fault queue of a container (fault.c)
- * @lock: protects every field below, and vfm_fault_route::live of the
- *	container's routes.
+ * @lock: protects every field below but @read_lock, and
+ *	vfm_fault_route::live of the container's routes.
+ * @read_lock: serialises readers of the queue.
  * @ring: the queued records.
  * @len: entries of @ring (fixed at open).
  * @head: index of the oldest queued record.
@@ -203,9 +244,13 @@ struct vfm_group {
  * @lost: records lost since the last read.
  * @queued_total: records queued since open.
  * @lost_total: records lost since open.
+ * @rl_begin: when the rate limit's interval began (jiffies).
+ * @rl_count: records queued in it.
+ * @rl_epoch: vfm_fault_ratelimit_epoch when it began.
  */
 struct vfm_faults {
 	spinlock_t lock;		/* the lock order is at the top */
+	struct mutex read_lock;		/* the lock order is at the top */
 	struct vfio_mirror_fault *ring;
 	u32 len;
 	u32 head;
@@ -214,6 +259,9 @@ struct vfm_faults {
 	u64 lost;
 	u64 queued_total;
 	u64 lost_total;
+	unsigned long rl_begin;
+	unsigned int rl_count;
+	unsigned int rl_epoch;
 };
 
 /**
@@ -244,8 +292,13 @@ struct vfm_domain {
 
 /**
  * struct vfm_container - one user IOMMU context (the VFIO iommu_data)
+ * @users: references: one of the VFIO core, from open to release, and one
+ *	per ioctl or notifier using the container.
  * @lock: protects every field below and every domain, group and mapping
  *	reachable from them.
+ * @dead: released: every ioctl fails with -EINVAL.  Written under @lock;
+ *	read under it, or under @notify_lock or vfm_faults::read_lock by
+ *	the ioctls that do not take it.
  * @type: the VFIO_SET_IOMMU argument the container was opened with.
  * @v2: unmap follows the type1v2 rules (no splitting of mappings).
  * @dmas: the user's mappings (struct vfm_dma), by IOVA.
@@ -269,7 +322,9 @@ struct vfm_domain {
  *	callback may still be looking at it through a route.
  */
 struct vfm_container {
+	refcount_t users;
 	struct mutex lock;		/* the lock order is at the top */
+	bool dead;
 	unsigned long type;
 	bool v2;
 	struct rb_root_cached dmas;
@@ -291,6 +346,11 @@ struct vfm_container {
 	struct eventfd_ctx *eventfd[VFM_NR_EVENTS];
 	struct rcu_head rcu;
 };
+
+/* main.c: the container's lifetime */
+bool vfm_container_get(struct vfm_container *c);
+void vfm_container_put(struct vfm_container *c);
+int vfm_container_lock(struct vfm_container *c);
 
 /* Smallest page size of the container: the unit of IOVA and size. */
 static inline u64 vfm_min_pgsize(const struct vfm_container *c)
@@ -362,7 +422,7 @@ int vfm_fault_register(void);
 void vfm_fault_unregister(void);
 int vfm_fault_init(struct vfm_container *c);
 void vfm_fault_fini(struct vfm_container *c);
-int vfm_fault_group_prepare(struct vfm_group *g);
+int vfm_fault_group_prepare(struct vfm_container *c, struct vfm_group *g);
 void vfm_fault_group_publish(struct vfm_container *c, struct vfm_group *g);
 void vfm_fault_group_retire(struct vfm_container *c, struct vfm_group *g);
 long vfm_fault_read(struct vfm_container *c,

@@ -152,6 +152,12 @@ struct vfio_mirror_eventfd {
 #define VFIO_MIRROR_FAULT_PCI		(1 << 0)	/* segment, rid valid */
 #define VFIO_MIRROR_FAULT_ADDR		(1 << 1)	/* iova valid */
 #define VFIO_MIRROR_FAULT_PASID		(1 << 2)	/* pasid valid */
+/*
+ * vfio_mirror_fault::flags only: the IOMMU named the device by a DMA alias
+ * (@sid), which the devices behind one PCIe-to-PCI bridge share; the
+ * record is the first such device's of the container.
+ */
+#define VFIO_MIRROR_FAULT_ALIAS		(1 << 3)
 
 /* vfio_mirror_fault::access */
 #define VFIO_MIRROR_FAULT_READ		(1 << 0)
@@ -165,7 +171,7 @@ struct vfio_mirror_eventfd {
  * struct vfio_mirror_fault - one IOMMU fault of a device of the container
  * @size: bytes of the record that are defined: 128 in this version.  Later
  *	versions only append fields.
- * @flags: VFIO_MIRROR_FAULT_PCI, _ADDR, _PASID.
+ * @flags: VFIO_MIRROR_FAULT_PCI, _ADDR, _PASID, _ALIAS.
  * @seq: sequence number, from 1, per container.  Every fault of one of
  *	the container's devices takes the next number, whether it is queued
  *	or lost: a gap is a lost record.
