@@ -4,6 +4,12 @@
  *
  * /sys/kernel/debug/vfio_mirror_mock/
  *	remove		write anything: delete every mock device
+ *	remove_device	write N: delete mock N, as a hot-unplug would
+ *	add		write N: add a device to mock N's IOMMU group, with
+ *			its domain settings, or with -1 to a group of its own;
+ *			read: the number of the last device added
+ *	domains		read: how many paging domains of the mock IOMMU
+ *			exist
  *	mockN/		one directory per device:
  *	  group		its IOMMU group number
  *	  pgsizes	page sizes of the domains it makes (hex bitmap)
@@ -23,6 +29,8 @@
  *	  fault		write "IOVA r|w [COUNT [irq]]": report_iommu_fault()
  *			COUNT times (default 1) in that domain, from a hard
  *			interrupt with "irq"
+ *	  fault_nodev	the same, without the device, as Arm SMMU v1/v2
+ *			reports
  *	  storm		write "IOVA COUNT": COUNT write faults every 100 us
  *			from a hard interrupt, until "stop" or a detach;
  *			read: faults stormed since load
@@ -214,8 +222,9 @@ static const struct file_operations mock_msi_isolated_fops = {
 	.write = mock_msi_isolated_write,
 };
 
-static ssize_t mock_fault_write(struct file *file, const char __user *ubuf,
-				size_t count, loff_t *ppos)
+static ssize_t mock_fault_do_write(struct file *file,
+				   const char __user *ubuf, size_t count,
+				   bool nodev)
 {
 	struct mock_dev *md = file_inode(file)->i_private;
 	unsigned int n = 1;
@@ -233,14 +242,33 @@ static ssize_t mock_fault_write(struct file *file, const char __user *ubuf,
 	    (ret == 4 && strcmp(irq, "irq")))
 		return -EINVAL;
 
-	ret = mock_fault_report(md, iova, access == 'w', n, ret == 4);
+	ret = mock_fault_report(md, iova, access == 'w', n, ret == 4, nodev);
 	return ret ? ret : count;
+}
+
+static ssize_t mock_fault_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	return mock_fault_do_write(file, ubuf, count, false);
 }
 
 static const struct file_operations mock_fault_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
 	.write = mock_fault_write,
+};
+
+static ssize_t mock_fault_nodev_write(struct file *file,
+				      const char __user *ubuf, size_t count,
+				      loff_t *ppos)
+{
+	return mock_fault_do_write(file, ubuf, count, true);
+}
+
+static const struct file_operations mock_fault_nodev_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = mock_fault_nodev_write,
 };
 
 static ssize_t mock_storm_write(struct file *file, const char __user *ubuf,
@@ -301,6 +329,58 @@ static const struct file_operations mock_remove_fops = {
 	.write = mock_remove_write,
 };
 
+static ssize_t mock_remove_device_write(struct file *file,
+					const char __user *ubuf, size_t count,
+					loff_t *ppos)
+{
+	int n, ret;
+
+	ret = kstrtoint_from_user(ubuf, count, 0, &n);
+	if (!ret)
+		ret = mock_remove_device(n);
+	return ret ? ret : count;
+}
+
+static const struct file_operations mock_remove_device_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = mock_remove_device_write,
+};
+
+static atomic_t mock_last_added = ATOMIC_INIT(-1);
+
+static ssize_t mock_add_write(struct file *file, const char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	int n, ret;
+
+	ret = kstrtoint_from_user(ubuf, count, 0, &n);
+	if (ret)
+		return ret;
+	ret = mock_add(n);
+	if (ret < 0)
+		return ret;
+	atomic_set(&mock_last_added, ret);
+	return count;
+}
+
+static ssize_t mock_add_read(struct file *file, char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	char buf[16];
+	int len = scnprintf(buf, sizeof(buf), "%d\n",
+			    atomic_read(&mock_last_added));
+
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static const struct file_operations mock_add_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = mock_add_read,
+	.write = mock_add_write,
+};
+
 /**
  * mock_ctl_add() - create a device's control directory
  * @md: the device, probed and bound.
@@ -327,6 +407,8 @@ void mock_ctl_add(struct mock_dev *md)
 	debugfs_create_file("mappings", 0444, d, md, &mock_mappings_fops);
 	debugfs_create_file("msi_cookie", 0444, d, md, &mock_msi_cookie_fops);
 	debugfs_create_file("fault", 0200, d, md, &mock_fault_fops);
+	debugfs_create_file("fault_nodev", 0200, d, md,
+			    &mock_fault_nodev_fops);
 	debugfs_create_file("storm", 0600, d, md, &mock_storm_fops);
 }
 
@@ -336,6 +418,12 @@ void mock_ctl_init(void)
 	mock_debugfs_root = debugfs_create_dir("vfio_mirror_mock", NULL);
 	debugfs_create_file("remove", 0200, mock_debugfs_root, NULL,
 			    &mock_remove_fops);
+	debugfs_create_file("remove_device", 0200, mock_debugfs_root, NULL,
+			    &mock_remove_device_fops);
+	debugfs_create_file("add", 0600, mock_debugfs_root, NULL,
+			    &mock_add_fops);
+	debugfs_create_atomic_t("domains", 0444, mock_debugfs_root,
+				&mock_domains_live);
 }
 
 /* Remove it; the devices' directories went with the devices. */

@@ -24,13 +24,18 @@ struct mock_fault_shot {
 	u64 iova;
 	int flags;
 	unsigned int count;
+	bool nodev;
 };
 
+/* Without a device, as Arm SMMU v1/v2 reports its context faults. */
 static void mock_fault_burst(struct mock_dev *md, struct mock_domain *dom,
-			     u64 iova, int flags, unsigned int count)
+			     u64 iova, int flags, unsigned int count,
+			     bool nodev)
 {
+	struct device *dev = nodev ? NULL : &md->pdev->dev;
+
 	while (count--)
-		report_iommu_fault(&dom->domain, &md->pdev->dev, iova, flags);
+		report_iommu_fault(&dom->domain, dev, iova, flags);
 }
 
 static enum hrtimer_restart mock_fault_shot_fn(struct hrtimer *t)
@@ -38,7 +43,8 @@ static enum hrtimer_restart mock_fault_shot_fn(struct hrtimer *t)
 	struct mock_fault_shot *s = container_of(t, struct mock_fault_shot,
 						 timer);
 
-	mock_fault_burst(s->md, s->md->attached, s->iova, s->flags, s->count);
+	mock_fault_burst(s->md, s->md->attached, s->iova, s->flags, s->count,
+			 s->nodev);
 	complete(&s->done);
 	return HRTIMER_NORESTART;
 }
@@ -50,22 +56,23 @@ static enum hrtimer_restart mock_fault_shot_fn(struct hrtimer *t)
  * @write: a write fault, else a read fault.
  * @count: how many.
  * @hardirq: report from a hard interrupt rather than from the caller.
+ * @nodev: report without the device.
  *
  * Return: 0, or -ENODEV when @md is not attached to a paging domain.
  */
 int mock_fault_report(struct mock_dev *md, u64 iova, bool write,
-		      unsigned int count, bool hardirq)
+		      unsigned int count, bool hardirq, bool nodev)
 {
 	int flags = write ? IOMMU_FAULT_WRITE : IOMMU_FAULT_READ;
-	struct mock_fault_shot s = { .md = md, .iova = iova,
-				     .flags = flags, .count = count };
+	struct mock_fault_shot s = { .md = md, .iova = iova, .flags = flags,
+				     .count = count, .nodev = nodev };
 	int ret = 0;
 
 	mutex_lock(&md->lock);
 	if (!md->attached) {
 		ret = -ENODEV;
 	} else if (!hardirq) {
-		mock_fault_burst(md, md->attached, iova, flags, count);
+		mock_fault_burst(md, md->attached, iova, flags, count, nodev);
 	} else {
 		init_completion(&s.done);
 		hrtimer_init_on_stack(&s.timer, CLOCK_MONOTONIC,
@@ -86,7 +93,7 @@ static enum hrtimer_restart mock_fault_storm_fn(struct hrtimer *t)
 	struct mock_dev *md = container_of(t, struct mock_dev, storm);
 
 	mock_fault_burst(md, md->storm_domain, md->storm_iova,
-			 IOMMU_FAULT_WRITE, md->storm_count);
+			 IOMMU_FAULT_WRITE, md->storm_count, false);
 	atomic64_add(md->storm_count, &md->storm_reported);
 	hrtimer_forward_now(t, ns_to_ktime(MOCK_STORM_PERIOD_NS));
 	return HRTIMER_RESTART;

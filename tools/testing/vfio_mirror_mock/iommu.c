@@ -6,7 +6,9 @@
  * at index IOVA >> 12, holding the physical address, the leaf size and the
  * access.  Leaves are the page sizes the IOMMU core chose from the
  * domain's pgsize_bitmap, so a test sees which sizes were used.  Devices
- * start in an identity domain (they do no DMA of their own).
+ * start in an identity domain (they do no DMA of their own).  A sibling
+ * device joins its sibling's group; every other device gets its own.
+ * mock_domains_live counts the paging domains that exist.
  */
 #include <linux/iommu.h>
 #include <linux/log2.h>
@@ -16,6 +18,8 @@
 #include "mock.h"
 
 #define MOCK_SHIFT	12
+
+atomic_t mock_domains_live = ATOMIC_INIT(0);
 
 /*
  * A leaf: bits 0-1 access (IOMMU_READ, IOMMU_WRITE), bits 2-8 log2 of its
@@ -106,6 +110,7 @@ static struct iommu_domain *mock_domain_alloc_paging(struct device *dev)
 	dom->domain.geometry.aperture_start = READ_ONCE(md->aperture_start);
 	dom->domain.geometry.aperture_end = READ_ONCE(md->aperture_end);
 	dom->domain.geometry.force_aperture = true;
+	atomic_inc(&mock_domains_live);
 	return &dom->domain;
 }
 
@@ -115,6 +120,7 @@ static void mock_domain_free(struct iommu_domain *domain)
 
 	xa_destroy(&dom->ptes);
 	kfree(dom);
+	atomic_dec(&mock_domains_live);
 }
 
 static void mock_set_attached(struct device *dev, struct mock_domain *dom)
@@ -257,6 +263,18 @@ static int mock_def_domain_type(struct device *dev)
 	return IOMMU_DOMAIN_IDENTITY;
 }
 
+static struct iommu_group *mock_device_group(struct device *dev)
+{
+	struct mock_dev *md = mock_dev_of(dev);
+	struct iommu_group *group;
+
+	if (md->sibling < 0)
+		return generic_device_group(dev);
+	/* Probed under the devices' lock: the sibling is there. */
+	group = iommu_group_get(&mock_devs[md->sibling]->pdev->dev);
+	return group ?: ERR_PTR(-ENODEV);
+}
+
 static const struct iommu_domain_ops mock_static_domain_ops = {
 	.attach_dev = mock_attach_static,
 };
@@ -285,7 +303,7 @@ const struct iommu_ops mock_iommu_ops = {
 	.capable = mock_capable,
 	.domain_alloc_paging = mock_domain_alloc_paging,
 	.probe_device = mock_probe_device,
-	.device_group = generic_device_group,
+	.device_group = mock_device_group,
 	.get_resv_regions = mock_get_resv_regions,
 	.def_domain_type = mock_def_domain_type,
 	.identity_domain = &mock_identity_domain,

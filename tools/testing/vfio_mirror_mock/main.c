@@ -12,9 +12,16 @@
  * Every probed device holds a reference on this module (the IOMMU core
  * takes one on its driver's owner), so the module cannot be unloaded while
  * the devices exist: writing to debugfs "remove" deletes them first.
+ *
+ * A device gets its fwspec the way firmware code gives one, under
+ * iommu_probe_device_lock, which the IOMMU core requires (lockdep says so)
+ * and <linux/iommu.h> declares but Linux 6.12 does not export.  The test
+ * guest passes its address, from /proc/kallsyms, as the probe_lock
+ * parameter; the module checks that it is that symbol before taking it.
  */
 #include <linux/debugfs.h>
 #include <linux/irqdomain.h>
+#include <linux/kallsyms.h>
 #include <linux/module.h>
 #include <linux/property.h>
 #include <linux/sizes.h>
@@ -25,6 +32,12 @@
 static unsigned int nr_devices = 3;
 module_param(nr_devices, uint, 0444);
 MODULE_PARM_DESC(nr_devices, "Mock devices to create (default: 3, at most 8)");
+
+static unsigned long probe_lock;
+module_param(probe_lock, ulong, 0444);
+MODULE_PARM_DESC(probe_lock,
+		 "Address of iommu_probe_device_lock, from /proc/kallsyms (required)");
+static struct mutex *mock_probe_lock;
 
 struct mock_dev *mock_devs[MOCK_MAX_DEVICES];
 struct iommu_device mock_iommu;
@@ -63,10 +76,13 @@ static void mock_free_dev(struct mock_dev *md)
 	kfree(md);
 }
 
-static int mock_add_device(int id)
+/* @id, a free slot, joins the group of @sibling, or a new one if -1. */
+static int mock_add_device(int id, int sibling)
 {
 	struct mock_dev *md;
 	int ret;
+
+	lockdep_assert_held(&mock_devices_lock);
 
 	md = kzalloc(sizeof(*md), GFP_KERNEL);
 	if (!md)
@@ -75,20 +91,25 @@ static int mock_add_device(int id)
 	INIT_LIST_HEAD(&md->resv);
 	mock_fault_init(md);
 	md->id = id;
+	md->sibling = sibling;
 	md->pgsizes = SZ_4K | SZ_2M | SZ_1G;
 	md->aperture_end = (1ULL << 48) - 1;
+	if (sibling >= 0) {
+		/* Devices of one group make the same domains. */
+		md->pgsizes = READ_ONCE(mock_devs[sibling]->pgsizes);
+		md->aperture_start = READ_ONCE(mock_devs[sibling]->aperture_start);
+		md->aperture_end = READ_ONCE(mock_devs[sibling]->aperture_end);
+		md->format = READ_ONCE(mock_devs[sibling]->format);
+	}
 
 	md->pdev = platform_device_alloc(MOCK_NAME, id);
 	if (!md->pdev) {
 		mock_free_dev(md);
 		return -ENOMEM;
 	}
-	/*
-	 * iommu_fwspec_init() expects iommu_probe_device_lock, which is not
-	 * exported; it serialises against probing a device that is already
-	 * visible.  This one is not added yet, so nothing else can probe it.
-	 */
+	mutex_lock(mock_probe_lock);
 	ret = iommu_fwspec_init(&md->pdev->dev, mock_fwnode);
+	mutex_unlock(mock_probe_lock);
 	if (ret)
 		goto err_put;
 	mock_set_msi_isolated(md, true);
@@ -115,6 +136,71 @@ err_put:
 	return ret;
 }
 
+static void mock_del_device(int id)
+{
+	struct mock_dev *md = mock_devs[id];
+
+	lockdep_assert_held(&mock_devices_lock);
+
+	debugfs_remove_recursive(md->debugfs);
+	platform_device_unregister(md->pdev);
+	mock_devs[id] = NULL;
+	mock_free_dev(md);
+}
+
+/**
+ * mock_add() - add a device, as a hot-plug would
+ * @n: the device whose IOMMU group it joins, with its domain settings; -1
+ *	for a group of its own and the module's defaults.
+ *
+ * Return: the new device's number (the lowest free one), -ENODEV when @n
+ * does not exist, -ENOSPC when MOCK_MAX_DEVICES exist, or an error of the
+ * device core.
+ */
+int mock_add(int n)
+{
+	int id, ret = -ENOSPC;
+
+	mutex_lock(&mock_devices_lock);
+	if (n < -1 || n >= MOCK_MAX_DEVICES || (n >= 0 && !mock_devs[n])) {
+		ret = -ENODEV;
+		goto out;
+	}
+	for (id = 0; id < MOCK_MAX_DEVICES; id++) {
+		if (!mock_devs[id]) {
+			ret = mock_add_device(id, n);
+			if (!ret)
+				ret = id;
+			break;
+		}
+	}
+out:
+	mutex_unlock(&mock_devices_lock);
+	return ret;
+}
+
+/**
+ * mock_remove_device() - delete one mock device, as a hot-unplug would
+ * @n: the device.
+ *
+ * Return: 0, or -ENODEV when it does not exist or a sibling of it does.
+ */
+int mock_remove_device(int n)
+{
+	int i, ret = 0;
+
+	mutex_lock(&mock_devices_lock);
+	if (n < 0 || n >= MOCK_MAX_DEVICES || !mock_devs[n])
+		ret = -ENODEV;
+	for (i = 0; !ret && i < MOCK_MAX_DEVICES; i++)
+		if (mock_devs[i] && mock_devs[i]->sibling == n)
+			ret = -ENODEV;
+	if (!ret)
+		mock_del_device(n);
+	mutex_unlock(&mock_devices_lock);
+	return ret;
+}
+
 /**
  * mock_remove_devices() - delete every mock device
  *
@@ -127,18 +213,28 @@ int mock_remove_devices(void)
 	int i;
 
 	mutex_lock(&mock_devices_lock);
-	for (i = 0; i < MOCK_MAX_DEVICES; i++) {
-		struct mock_dev *md = mock_devs[i];
-
-		if (!md)
-			continue;
-		debugfs_remove_recursive(md->debugfs);
-		platform_device_unregister(md->pdev);
-		mock_devs[i] = NULL;
-		mock_free_dev(md);
-	}
+	/* Siblings first: they hold their group's first device. */
+	for (i = MOCK_MAX_DEVICES - 1; i >= 0; i--)
+		if (mock_devs[i] && mock_devs[i]->sibling >= 0)
+			mock_del_device(i);
+	for (i = 0; i < MOCK_MAX_DEVICES; i++)
+		if (mock_devs[i])
+			mock_del_device(i);
 	mutex_unlock(&mock_devices_lock);
 	return 0;
+}
+
+/* The lock whose address the probe_lock parameter gives, checked. */
+static struct mutex *mock_find_probe_lock(void)
+{
+	char sym[KSYM_SYMBOL_LEN];
+
+	if (!probe_lock)
+		return NULL;
+	sprint_symbol(sym, probe_lock);
+	if (!str_has_prefix(sym, "iommu_probe_device_lock+0x0/"))
+		return NULL;
+	return (struct mutex *)probe_lock;
 }
 
 static int __init mock_init(void)
@@ -148,6 +244,11 @@ static int __init mock_init(void)
 
 	if (nr_devices > MOCK_MAX_DEVICES)
 		return -EINVAL;
+	mock_probe_lock = mock_find_probe_lock();
+	if (!mock_probe_lock) {
+		pr_err(MOCK_NAME ": probe_lock must be the address of iommu_probe_device_lock\n");
+		return -EINVAL;
+	}
 
 	mock_fwnode = fwnode_create_software_node(NULL, NULL);
 	if (IS_ERR(mock_fwnode))
@@ -177,7 +278,7 @@ static int __init mock_init(void)
 	mock_ctl_init();
 	mutex_lock(&mock_devices_lock);
 	for (i = 0; i < nr_devices && !ret; i++)
-		ret = mock_add_device(i);
+		ret = mock_add_device(i, -1);
 	mutex_unlock(&mock_devices_lock);
 	if (ret) {
 		mock_remove_devices();

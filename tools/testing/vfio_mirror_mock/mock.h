@@ -53,7 +53,9 @@ struct mock_resv {
 /**
  * struct mock_dev - one mock device and its settings
  * @pdev: the platform device.
- * @id: its number, 0 to nr_devices - 1.
+ * @id: its number, 0 to MOCK_MAX_DEVICES - 1.
+ * @sibling: the device whose IOMMU group it joined, or -1 for a group of
+ *	its own.
  * @lock: protects @resv and @attached.
  * @pgsizes: page sizes of the domains the device makes.
  * @aperture_start: first IOVA of those domains.
@@ -78,6 +80,7 @@ struct mock_resv {
 struct mock_dev {
 	struct platform_device *pdev;
 	int id;
+	int sibling;
 	struct mutex lock;	/* see above */
 	u64 pgsizes;
 	u64 aperture_start;
@@ -116,7 +119,10 @@ struct mock_domain {
 /* main.c */
 extern struct mock_dev *mock_devs[MOCK_MAX_DEVICES];
 extern struct iommu_device mock_iommu;
+extern atomic_t mock_domains_live;
 void mock_set_msi_isolated(struct mock_dev *md, bool on);
+int mock_add(int n);
+int mock_remove_device(int n);
 int mock_remove_devices(void);
 
 /* iommu.c */
@@ -130,7 +136,7 @@ extern struct platform_driver mock_vfio_driver;
 /* fault.c */
 void mock_fault_init(struct mock_dev *md);
 int mock_fault_report(struct mock_dev *md, u64 iova, bool write,
-		      unsigned int count, bool hardirq);
+		      unsigned int count, bool hardirq, bool nodev);
 int mock_fault_storm_start(struct mock_dev *md, u64 iova, unsigned int count);
 void mock_fault_storm_stop_locked(struct mock_dev *md);
 
