@@ -3,12 +3,16 @@
  * The fault queue of a container, driven by the mock IOMMU's
  * report_iommu_fault() calls (the generic producer): records in any
  * context, a storm that fills the queue and a lost count that is exact,
- * the rate limit, sequence numbers, a group changing hands, and
- * VFIO_MIRROR_IOMMU_READ_FAULTS's answers to bad input.
+ * the rate limit (per container), sequence numbers, a group changing
+ * hands, a call without a device, reading faults while a long MAP_DMA
+ * holds the container, and VFIO_MIRROR_IOMMU_READ_FAULTS's answers to bad
+ * input.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "vfm_test.h"
@@ -38,7 +42,7 @@ FIXTURE_SETUP(fq)
 	 */
 	ASSERT_EQ(0, vfm_param_write("vfio_mirror", "fault_queue_len",
 				     QUEUE_LEN));
-	ASSERT_EQ(0, vfm_param_write("iommu_faultchain", "ratelimit_burst",
+	ASSERT_EQ(0, vfm_param_write("vfio_mirror", "fault_ratelimit_burst",
 				     BURST));
 	self->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_LE(0, self->efd);
@@ -54,7 +58,7 @@ FIXTURE_TEARDOWN(fq)
 	for (n = 0; n < VFM_MAX_MOCK; n++)
 		vfm_mock_reset(n);
 	vfm_param_write("vfio_mirror", "fault_queue_len", QUEUE_LEN);
-	vfm_param_write("iommu_faultchain", "ratelimit_burst", BURST);
+	vfm_param_write("vfio_mirror", "fault_ratelimit_burst", BURST);
 }
 
 /* A mirror container holding mock 0, with the fault eventfd set. */
@@ -67,14 +71,23 @@ static void open_with_mock(struct __test_metadata *_metadata,
 				     efd));
 }
 
-static int mock_fault(int n, uint64_t iova, char access, int count,
-		      bool irq)
+/* Report faults of mock @n, and wait until the chain handed them over. */
+static int mock_fault_to(int n, const char *knob, uint64_t iova, char access,
+			 int count, bool irq)
 {
 	char cmd[64];
+	int ret;
 
 	snprintf(cmd, sizeof(cmd), "%llx %c %d%s", (unsigned long long)iova,
 		 access, count, irq ? " irq" : "");
-	return vfm_mock_set(n, "fault", cmd);
+	ret = vfm_mock_set(n, knob, cmd);
+	return ret ? ret : vfm_chain_flush("generic");
+}
+
+static int mock_fault(int n, uint64_t iova, char access, int count,
+		      bool irq)
+{
+	return mock_fault_to(n, "fault", iova, access, count, irq);
 }
 
 TEST_F(fq, mock_faults_arrive_from_any_context)
@@ -163,13 +176,133 @@ TEST_F(fq, the_rate_limit_drops_and_counts)
 	open_with_mock(_metadata, &self->ctx, self->efd);
 	c = self->ctx.container;
 	/* Setting it starts a new interval. */
-	ASSERT_EQ(0, vfm_param_write("iommu_faultchain", "ratelimit_burst",
+	ASSERT_EQ(0, vfm_param_write("vfio_mirror", "fault_ratelimit_burst",
 				     "5"));
 	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 20, true));
 	ASSERT_EQ(5, vfm_read_faults(c, self->rec, NREC, &lost, NULL));
 	ASSERT_EQ(15, lost);
 	ASSERT_EQ(rl + 15,
 		  vfm_chain_counter("generic", "dropped_ratelimited"));
+}
+
+/*
+ * The budget is each container's, and only faults a container claims
+ * spend it: a storm in one VM, or of a device nobody watches, costs the
+ * others nothing.
+ */
+TEST_F(fq, a_storm_spends_only_its_own_containers_budget)
+{
+	const struct vfm_backend type1 = VFM_BACKEND_TYPE1;
+	struct vfm_ctx b, nobody;
+	uint64_t lost;
+	int c;
+
+	open_with_mock(_metadata, &self->ctx, self->efd);
+	c = self->ctx.container;
+	ASSERT_EQ(0, vfm_ctx_open(&b, &mirror, 0));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(&b, 1));
+	ASSERT_EQ(0, vfm_ctx_open(&nobody, &type1, 0));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(&nobody, 2));
+	ASSERT_EQ(0, vfm_param_write("vfio_mirror", "fault_ratelimit_burst",
+				     "5"));
+
+	/* Unclaimed faults first: they spend no budget. */
+	ASSERT_EQ(0, mock_fault(2, MOCK_IOVA, 'w', 20, true));
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 20, true));
+	ASSERT_EQ(0, mock_fault(1, MOCK_IOVA, 'r', 5, true));
+	ASSERT_EQ(5, vfm_read_faults(c, self->rec, NREC, &lost, NULL));
+	ASSERT_EQ(15, lost);
+	ASSERT_EQ(5, vfm_read_faults(b.container, self->rec, NREC, &lost,
+				     NULL));
+	ASSERT_EQ(0, lost);
+	vfm_ctx_close(&nobody);
+	vfm_ctx_close(&b);
+}
+
+/*
+ * Arm SMMU v1/v2 report context faults without a device: the generic
+ * producer counts them as unidentified and reports nothing.
+ */
+TEST_F(fq, a_fault_without_a_device_is_counted_unidentified)
+{
+	long long seen = vfm_chain_counter("generic", "seen");
+	long long unidentified = vfm_chain_counter("generic", "unidentified");
+	int c;
+
+	/* Its trace event would dereference the missing device (6.12). */
+	ASSERT_EQ(0, vfm_trace_event("iommu/io_page_fault", false));
+	open_with_mock(_metadata, &self->ctx, self->efd);
+	c = self->ctx.container;
+	ASSERT_LE(0, unidentified);
+	ASSERT_EQ(0, mock_fault_to(0, "fault_nodev", MOCK_IOVA, 'w', 3,
+				   true));
+	ASSERT_EQ(0, mock_fault_to(0, "fault_nodev", MOCK_IOVA, 'r', 2,
+				   false));
+	ASSERT_EQ(unidentified + 5,
+		  vfm_chain_counter("generic", "unidentified"));
+	ASSERT_EQ(seen, vfm_chain_counter("generic", "seen"));
+	ASSERT_EQ(0, vfm_read_faults(c, self->rec, NREC, NULL, NULL));
+	/* The device's own faults still arrive. */
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 1, true));
+	ASSERT_EQ(1, vfm_read_faults(c, self->rec, NREC, NULL, NULL));
+}
+
+struct long_map {
+	int container;
+	void *buf;
+	size_t size;
+	int ret;
+	int done;		/* __atomic */
+};
+
+static void *long_map_thread(void *arg)
+{
+	struct long_map *m = arg;
+
+	m->ret = vfm_map(m->container, 0x40000000, m->buf, m->size,
+			 VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+	__atomic_store_n(&m->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * A MAP_DMA of 256 MiB of 4 KiB pages holds the container's lock for all
+ * its pinning; faults are read meanwhile, not after.
+ */
+TEST_F(fq, faults_are_read_during_a_long_map)
+{
+	struct long_map m = { .size = 256 << 20 };
+	long long pins = vfm_pins_outstanding();
+	pthread_t t;
+	int c, n, tries;
+
+	open_with_mock(_metadata, &self->ctx, self->efd);
+	c = self->ctx.container;
+	m.container = c;
+	/* 4 KiB pages: pinning them one by one takes a while. */
+	m.buf = mmap(NULL, m.size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, m.buf);
+	ASSERT_EQ(0, madvise(m.buf, m.size, MADV_NOHUGEPAGE));
+	memset(m.buf, 1, m.size);
+	ASSERT_EQ(0, pthread_create(&t, NULL, long_map_thread, &m));
+
+	/* Under way: an eighth of it pinned. */
+	for (tries = 0; tries < 5000 &&
+	     !__atomic_load_n(&m.done, __ATOMIC_ACQUIRE); tries++) {
+		if (vfm_pins_outstanding() - pins >= (long long)(m.size >> 15))
+			break;
+		usleep(1000);
+	}
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 3, true));
+	n = vfm_read_faults(c, self->rec, NREC, NULL, NULL);
+	ASSERT_EQ(0, __atomic_load_n(&m.done, __ATOMIC_ACQUIRE)) {
+		TH_LOG("the map ended before the faults were read");
+	}
+	pthread_join(t, NULL);
+	ASSERT_EQ(3, n);
+	ASSERT_EQ(0, m.ret);
+	vfm_free(m.buf, m.size);
 }
 
 TEST_F(fq, a_group_that_moves_takes_its_faults_along)
@@ -273,6 +406,44 @@ TEST_F(fq, set_eventfd_takes_the_fault_event)
 	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 1, false));
 	ASSERT_EQ(0, vfm_eventfd_wait(self->efd, 0));
 	ASSERT_EQ(2, vfm_read_faults(c, self->rec, NREC, NULL, NULL));
+}
+
+/*
+ * A device that joins a group already in a container (a hot-plugged
+ * function) gets its faults there too, and stops when it goes.
+ */
+TEST_F(fq, a_device_that_joins_an_attached_group_is_routed)
+{
+	struct vfio_mirror_info_cap_fault *cap;
+	struct vfio_iommu_type1_info *info;
+	int c, sib;
+
+	open_with_mock(_metadata, &self->ctx, self->efd);
+	c = self->ctx.container;
+	sib = vfm_mock_add(0);
+	ASSERT_LE(VFM_MAX_MOCK, sib);
+	ASSERT_EQ(vfm_mock_group(0), vfm_mock_group(sib));
+
+	ASSERT_EQ(0, mock_fault(sib, MOCK_IOVA, 'w', 2, true));
+	ASSERT_EQ(2, vfm_read_faults(c, self->rec, NREC, NULL, NULL));
+	ASSERT_EQ(vfm_mock_group(0), self->rec[0].group);
+	ASSERT_EQ(0, vfm_get_info(c, &info));
+	cap = (void *)vfm_info_cap(info, VFIO_MIRROR_INFO_CAP_FAULT);
+	ASSERT_NE(NULL, cap);
+	ASSERT_EQ(2, cap->nr_devices);
+	ASSERT_EQ(cap->devices[0].group, cap->devices[1].group);
+	free(info);
+
+	/* Gone: one device left, whose faults still arrive. */
+	ASSERT_EQ(0, vfm_mock_remove(sib));
+	ASSERT_EQ(0, vfm_get_info(c, &info));
+	cap = (void *)vfm_info_cap(info, VFIO_MIRROR_INFO_CAP_FAULT);
+	ASSERT_NE(NULL, cap);
+	ASSERT_EQ(1, cap->nr_devices);
+	free(info);
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'r', 1, false));
+	ASSERT_EQ(1, vfm_read_faults(c, self->rec, NREC, NULL, NULL));
+	ASSERT_EQ(3, self->rec[0].seq);
 }
 
 TEST_HARNESS_MAIN

@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
@@ -146,6 +148,11 @@ int vfm_param_write(const char *module, const char *param, const char *val)
 	return write_file(path, val);
 }
 
+int vfm_param_write_path(const char *path, const char *val)
+{
+	return write_file(path, val);
+}
+
 int vfm_param_read(const char *module, const char *param, char *buf,
 		   size_t len)
 {
@@ -169,6 +176,27 @@ int vfm_module_refcnt(const char *module)
 	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", module);
 	ret = read_file(path, buf, sizeof(buf));
 	return ret ? ret : atoi(buf);
+}
+
+int vfm_module_load(const char *name, const char *args)
+{
+	const char *dir = getenv("VFM_MODULE_DIR");
+	char path[PATH_MAX];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s.ko", dir ? dir : "/lib/modules",
+		 name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, args ? args : "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+int vfm_module_unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
 }
 
 int vfm_attach(int container, int group_fd)
@@ -281,12 +309,9 @@ void vfm_edu_close(struct vfm_edu *edu)
  * virtual time).  A DMA the IOMMU refuses still finishes: the device does
  * not learn about faults.
  */
-int vfm_edu_dma(struct vfm_edu *edu, uint64_t iova, uint32_t count,
-		bool to_ram)
+int vfm_edu_dma_start(struct vfm_edu *edu, uint64_t iova, uint32_t count,
+		      bool to_ram)
 {
-	struct timespec ts = { 0, 5 * 1000 * 1000 };
-	int waited_ms;
-
 	if (!count || count > EDU_DMA_MAX || iova >= EDU_IOVA_LIMIT)
 		return -EINVAL;
 
@@ -300,6 +325,13 @@ int vfm_edu_dma(struct vfm_edu *edu, uint64_t iova, uint32_t count,
 	vfm_mmio_write64(edu->bar0, EDU_REG_DMA_COUNT, count);
 	vfm_mmio_write64(edu->bar0, EDU_REG_DMA_CMD,
 			 EDU_DMA_CMD_RUN | (to_ram ? EDU_DMA_CMD_TO_RAM : 0));
+	return 0;
+}
+
+int vfm_edu_dma_wait(struct vfm_edu *edu)
+{
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	int waited_ms;
 
 	for (waited_ms = 0; waited_ms < 10000; waited_ms += 5) {
 		uint64_t cmd = vfm_mmio_read64(edu->bar0, EDU_REG_DMA_CMD);
@@ -309,6 +341,14 @@ int vfm_edu_dma(struct vfm_edu *edu, uint64_t iova, uint32_t count,
 		nanosleep(&ts, NULL);
 	}
 	return -ETIMEDOUT;
+}
+
+int vfm_edu_dma(struct vfm_edu *edu, uint64_t iova, uint32_t count,
+		bool to_ram)
+{
+	int ret = vfm_edu_dma_start(edu, iova, count, to_ram);
+
+	return ret ? ret : vfm_edu_dma_wait(edu);
 }
 
 int vfm_edu_msi_enable(struct vfm_edu *edu, int eventfd)
@@ -757,6 +797,11 @@ static void mock_path(char *path, size_t len, int n, const char *knob)
 	snprintf(path, len, MOCK_DEBUGFS "/mock%d/%s", n, knob);
 }
 
+bool vfm_mock_loaded(void)
+{
+	return !access(MOCK_DEBUGFS, F_OK);
+}
+
 bool vfm_mock_present(int n)
 {
 	return vfm_mock_group(n) >= 0;
@@ -1057,4 +1102,162 @@ int vfm_mirror_domains(void)
 long long vfm_mirror_domain(int i, const char *key)
 {
 	return mirror_domains_scan(i, key);
+}
+
+int vfm_faults_collect(int container, struct vfio_mirror_fault *recs,
+		       int max, int want, int ms, int quiet_ms)
+{
+	int n = 0, got;
+
+	for (; n < want && ms > 0; ms -= 20) {
+		got = vfm_read_faults(container, recs + n, max - n, NULL, NULL);
+		if (got < 0)
+			return got;
+		n += got;
+		if (n < want)
+			usleep(20 * 1000);
+	}
+	usleep(quiet_ms * 1000);
+	got = vfm_read_faults(container, recs + n, max - n, NULL, NULL);
+	return got < 0 ? got : n + got;
+}
+
+int vfm_chain_flush(const char *producer)
+{
+	char path[PATH_MAX], buf[1024];
+
+	/* Reading the counters hands the backlog over first. */
+	snprintf(path, sizeof(path), CHAIN_DEBUGFS "/%.32s/counters",
+		 producer);
+	return read_file(path, buf, sizeof(buf));
+}
+
+long long vfm_mirror_stat(const char *key)
+{
+	return status_field(MIRROR_DEBUGFS "/stats", key);
+}
+
+static int mock_root_write_int(const char *file, int val)
+{
+	char path[PATH_MAX], buf[16];
+
+	snprintf(path, sizeof(path), MOCK_DEBUGFS "/%s", file);
+	snprintf(buf, sizeof(buf), "%d", val);
+	return write_file(path, buf);
+}
+
+int vfm_mock_add(int sibling)
+{
+	char buf[16];
+	int ret = mock_root_write_int("add", sibling);
+
+	if (ret)
+		return ret;
+	ret = read_file(MOCK_DEBUGFS "/add", buf, sizeof(buf));
+	return ret ? ret : atoi(buf);
+}
+
+int vfm_mock_remove(int n)
+{
+	return mock_root_write_int("remove_device", n);
+}
+
+int vfm_mock_domains(void)
+{
+	char buf[16];
+	int ret = read_file(MOCK_DEBUGFS "/domains", buf, sizeof(buf));
+
+	return ret ? ret : atoi(buf);
+}
+
+#define PROBE_DEBUGFS	"/sys/kernel/debug/vfio_mirror_probe"
+
+/* Fresh: a test that failed may have left it loaded, delays and all. */
+int vfm_probe_load(void)
+{
+	int ret = vfm_probe_unload();
+
+	return ret ? ret : vfm_module_load("vfio_mirror_probe", NULL);
+}
+
+int vfm_probe_unload(void)
+{
+	int ret = vfm_module_unload("vfio_mirror_probe");
+
+	return ret == -ENOENT ? 0 : ret;
+}
+
+long long vfm_probe_context(const char *key)
+{
+	return status_field(PROBE_DEBUGFS "/contexts", key);
+}
+
+int vfm_probe_delay(const char *symbol, unsigned int ms, unsigned int count,
+		    bool hardirq, int pid)
+{
+	char buf[256], only[24] = "";
+
+	if (hardirq)
+		snprintf(only, sizeof(only), " hardirq");
+	else if (pid)
+		snprintf(only, sizeof(only), " pid=%d", pid);
+	snprintf(buf, sizeof(buf), "%s %u %u%s", symbol, ms, count, only);
+	return write_file(PROBE_DEBUGFS "/delay", buf);
+}
+
+long long vfm_probe_delay_hits(void)
+{
+	return status_field(PROBE_DEBUGFS "/delay", "hits");
+}
+
+int vfm_probe_delay_off(void)
+{
+	return write_file(PROBE_DEBUGFS "/delay", "off");
+}
+
+int vfm_probe_hold(unsigned int ms)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u", ms);
+	return write_file(PROBE_DEBUGFS "/hold", buf);
+}
+
+int vfm_irq_cpu(const char *name, int *irq)
+{
+	char path[64], buf[64], line[1024], *p;
+	FILE *f = fopen("/proc/interrupts", "r");
+	int found = -1;
+	size_t len;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		len = strlen(line);
+		while (len && (line[len - 1] == '\n' || line[len - 1] == ' '))
+			line[--len] = 0;
+		p = strrchr(line, ' ');
+		if (p && !strcmp(p + 1, name)) {
+			found = atoi(line);
+			break;
+		}
+	}
+	fclose(f);
+	if (found < 0)
+		return -1;
+	*irq = found;
+	snprintf(path, sizeof(path), "/proc/irq/%d/effective_affinity_list",
+		 found);
+	if (read_file(path, buf, sizeof(buf)))
+		return -1;
+	return atoi(buf);
+}
+
+int vfm_pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }

@@ -162,9 +162,17 @@ int vfm_open_container(void);
 int vfm_open_group(int group_id);
 int vfm_set_claim_type1(bool on);
 int vfm_param_write(const char *module, const char *param, const char *val);
+/* Write @val to a sysfs, debugfs or tracefs file. */
+int vfm_param_write_path(const char *path, const char *val);
 int vfm_param_read(const char *module, const char *param, char *buf,
 		   size_t len);
 int vfm_module_refcnt(const char *module);
+/*
+ * Load a module from $VFM_MODULE_DIR (default /lib/modules) with @args,
+ * or unload one without waiting for its users.  0 or -errno.
+ */
+int vfm_module_load(const char *name, const char *args);
+int vfm_module_unload(const char *name);
 int vfm_attach(int container, int group_fd);
 int vfm_set_iommu(int container, const struct vfm_backend *b);
 
@@ -173,6 +181,10 @@ int vfm_edu_open(struct vfm_edu *edu, int group_fd, const char *bdf);
 void vfm_edu_close(struct vfm_edu *edu);
 int vfm_edu_dma(struct vfm_edu *edu, uint64_t iova, uint32_t count,
 		bool to_ram);
+/* The same in two steps: start it, and wait for the device to finish. */
+int vfm_edu_dma_start(struct vfm_edu *edu, uint64_t iova, uint32_t count,
+		      bool to_ram);
+int vfm_edu_dma_wait(struct vfm_edu *edu);
 int vfm_edu_msi_enable(struct vfm_edu *edu, int eventfd);
 int vfm_edu_msi_disable(struct vfm_edu *edu);
 void vfm_edu_irq_raise(struct vfm_edu *edu, uint32_t bits);
@@ -248,6 +260,18 @@ bool vfm_trace_find(const char *text);
 int vfm_set_eventfd(int container, uint32_t events, int fd);
 int vfm_read_faults(int container, struct vfio_mirror_fault *recs,
 		    unsigned int max, uint64_t *lost, uint64_t *next_seq);
+/*
+ * Read records into @recs (room for @max) until @want arrived or @ms
+ * passed, then for @quiet_ms more to make sure no more come.  Returns how
+ * many arrived, or -errno.
+ */
+int vfm_faults_collect(int container, struct vfio_mirror_fault *recs,
+		       int max, int want, int ms, int quiet_ms);
+/*
+ * Wait until a fault chain producer's records reported so far have
+ * reached the consumers (the chain hands them over from a work item).
+ */
+int vfm_chain_flush(const char *producer);
 uint64_t vfm_eventfd_wait(int efd, int ms);
 long long vfm_chain_counter(const char *producer, const char *key);
 int vfm_chain_state(const char *producer, char *buf, size_t len);
@@ -268,6 +292,10 @@ struct vfm_leaf {
 	int prot;		/* IOMMU_READ 1, IOMMU_WRITE 2 */
 };
 
+/* The mock module's device slots (MOCK_MAX_DEVICES). */
+#define VFM_MOCK_SLOTS		8
+
+bool vfm_mock_loaded(void);
 bool vfm_mock_present(int n);
 int vfm_mock_group(int n);
 int vfm_mock_get(int n, const char *knob, char *buf, size_t len);
@@ -276,6 +304,43 @@ int vfm_mock_set_x(int n, const char *knob, uint64_t val);
 int vfm_mock_reset(int n);
 /* The leaves of the page table of the domain mock n is attached to. */
 int vfm_mock_leaves(int n, struct vfm_leaf **leaves);
+/*
+ * Add a mock device to the IOMMU group of mock @sibling (-1: a group of
+ * its own) and return its number; remove mock @n; the number of the mock
+ * IOMMU's paging domains that exist.  -errno on failure.
+ */
+int vfm_mock_add(int sibling);
+int vfm_mock_remove(int n);
+int vfm_mock_domains(void);
+
+/*
+ * The test module vfio_mirror_probe (tools/testing/vfio_mirror_mock/
+ * probe.c): load it afresh, unload it if loaded; a counter of its fault chain consumer
+ * ("calls", "irqs_off", "softirq"); a kprobe on @symbol that busy-waits
+ * @ms at its next @count hits (in hard interrupts only, with @hardirq;
+ * of process @pid only, if not 0), its hits, and off; hold this CPU in a
+ * kprobe handler for @ms.
+ */
+int vfm_probe_load(void);
+int vfm_probe_unload(void);
+long long vfm_probe_context(const char *key);
+int vfm_probe_delay(const char *symbol, unsigned int ms, unsigned int count,
+		    bool hardirq, int pid);
+long long vfm_probe_delay_hits(void);
+int vfm_probe_delay_off(void);
+int vfm_probe_hold(unsigned int ms);
+
+/*
+ * The interrupt whose action is @name in /proc/interrupts ("dmar0"): its
+ * number in *@irq, and the CPU it is delivered to as the return value
+ * (-1 if not found).
+ */
+int vfm_irq_cpu(const char *name, int *irq);
+/* Run the calling thread on @cpu only. 0 or -errno. */
+int vfm_pin_cpu(int cpu);
+
+/* vfio-mirror's counters of all its containers together (debugfs stats). */
+long long vfm_mirror_stat(const char *key);
 
 /*
  * vfio-mirror's debugfs, for the last container this process set up: its

@@ -89,9 +89,13 @@ static inline bool vfm_need_edu(struct __test_metadata *_metadata, int n)
 }
 
 /**
- * vfm_mocks_ready() - make sure the mock IOMMU module is loaded, and reset
- * its devices to the module's defaults
+ * vfm_mocks_ready() - make sure the mock IOMMU module is loaded, with mock
+ * devices 0 to VFM_MAX_MOCK - 1 (and no other) at the module's defaults
  * @_metadata: the test's harness state.
+ *
+ * A test that added or removed devices and failed before it restored them
+ * leaves the next one a module in another shape: the devices are added and
+ * removed here to match.
  *
  * Return: true if the test may go on, false if it was skipped (as for
  * vfm_ctx_setup()).
@@ -100,9 +104,14 @@ static inline bool vfm_mocks_ready(struct __test_metadata *_metadata)
 {
 	int n;
 
+	if (!vfm_mock_loaded() && !vfm_devices_required())
+		SKIP(return false, "needs the vfio_mirror_mock module");
+	for (n = VFM_MOCK_SLOTS - 1; n >= VFM_MAX_MOCK; n--)
+		if (vfm_mock_present(n))
+			ASSERT_EQ(0, vfm_mock_remove(n));
 	for (n = 0; n < VFM_MAX_MOCK; n++) {
-		if (!vfm_mock_present(n) && !vfm_devices_required())
-			SKIP(return false, "needs the vfio_mirror_mock module");
+		if (!vfm_mock_present(n))
+			ASSERT_EQ(n, vfm_mock_add(-1));
 		ASSERT_EQ(0, vfm_mock_reset(n));
 	}
 	return true;

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Bursts of DMA faults from four edu devices at once, each in a
+ * vfio-mirror container of its own, through the guest's VT-d (x86 only):
+ * the accounting is exact.  Every fault the VT-d producer saw is
+ * delivered, or counted where it was lost; every record a container got
+ * is read, or counted as lost there; the sequence numbers have no gap
+ * that the lost counts do not explain; and what the emulated unit itself
+ * dropped (its one fault record was taken: Primary Fault Overflow) is
+ * seen as overflows, in takeover mode.  After the bursts each device's
+ * next fault is recorded: nothing is stuck.  In both VT-d modes.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "vfm_test.h"
+
+#define IOVA_NONE	0x300000ULL
+#define NDEV		4
+#define ROUNDS		20
+#define NREC		64
+
+static const struct vfm_backend mirror = VFM_BACKEND_MIRROR;
+
+FIXTURE(burst) {
+	struct vfm_ctx ctx[NDEV];
+	struct vfio_mirror_fault rec[NREC];
+};
+
+FIXTURE_VARIANT(burst) {
+	const char *vtd_mode;
+};
+
+FIXTURE_VARIANT_ADD(burst, takeover) { .vtd_mode = "takeover" };
+FIXTURE_VARIANT_ADD(burst, observe) { .vtd_mode = "observe" };
+
+FIXTURE_SETUP(burst)
+{
+	int i;
+
+	for (i = 0; i < NDEV; i++)
+		self->ctx[i].container = -1;
+	if (!vfm_need_edu(_metadata, NDEV))
+		return;
+	ASSERT_EQ(0, vfm_param_write("iommu_faultchain", "vtd_mode",
+				     variant->vtd_mode));
+	for (i = 0; i < NDEV; i++) {
+		ASSERT_EQ(0, vfm_ctx_open(&self->ctx[i], &mirror, 0));
+		ASSERT_EQ(0, vfm_ctx_attach_edu(&self->ctx[i], i));
+	}
+}
+
+FIXTURE_TEARDOWN(burst)
+{
+	int i;
+
+	for (i = 0; i < NDEV; i++)
+		if (self->ctx[i].container >= 0)
+			vfm_ctx_close(&self->ctx[i]);
+	vfm_param_write("iommu_faultchain", "vtd_mode", "takeover");
+}
+
+/* The VT-d producer's counter @key now. */
+static long long vtd(const char *key)
+{
+	return vfm_chain_counter("vtd", key);
+}
+
+TEST_F_TIMEOUT(burst, four_devices_fault_together, 600)
+{
+	long long seen = vtd("seen"), delivered = vtd("delivered");
+	long long full = vtd("dropped_full"), rl = vtd("dropped_ratelimited");
+	long long backlog = vtd("dropped_backlog");
+	long long unclaimed = vtd("unclaimed"), ovf = vtd("hw_overflows");
+	long long records = 0, lost = 0, d_seen;
+	uint64_t l, next[NDEV];
+	int round, i, n, quiet;
+
+	for (round = 0; round < ROUNDS; round++) {
+		for (i = 0; i < NDEV; i++)
+			ASSERT_EQ(0, vfm_edu_dma_start(&self->ctx[i].edu[i],
+						       IOVA_NONE, 4, false));
+		for (i = 0; i < NDEV; i++)
+			ASSERT_EQ(0, vfm_edu_dma_wait(&self->ctx[i].edu[i]));
+	}
+	/* Read every container until nothing more comes for half a second. */
+	for (quiet = 0; quiet < 25; usleep(20 * 1000)) {
+		quiet++;
+		for (i = 0; i < NDEV; i++) {
+			n = vfm_read_faults(self->ctx[i].container, self->rec,
+					    NREC, &l, &next[i]);
+			ASSERT_LE(0, n);
+			if (n || l)
+				quiet = 0;
+			records += n;
+			lost += l;
+		}
+	}
+	ASSERT_EQ(0, vfm_chain_flush("vtd"));
+	d_seen = vtd("seen") - seen;
+	TH_LOG("%d faulting DMAs: %lld records, %lld lost, %lld overflows",
+	       ROUNDS * NDEV, records, lost, vtd("hw_overflows") - ovf);
+
+	/* The producer's sum: every record it saw went somewhere. */
+	ASSERT_EQ(d_seen, vtd("delivered") - delivered +
+			  vtd("dropped_full") - full +
+			  vtd("dropped_ratelimited") - rl +
+			  vtd("dropped_backlog") - backlog +
+			  vtd("unclaimed") - unclaimed);
+	/* Each of these devices is in a container: nothing unclaimed. */
+	ASSERT_EQ(unclaimed, vtd("unclaimed"));
+	/* What the containers got is what the producer delivered to them. */
+	ASSERT_EQ(vtd("delivered") - delivered, records);
+	ASSERT_EQ(vtd("dropped_full") - full +
+		  vtd("dropped_ratelimited") - rl, lost);
+	/* And no sequence number is unaccounted for. */
+	for (i = 0, n = 0; i < NDEV; i++)
+		n += next[i] - 1;
+	ASSERT_EQ(records + lost, n);
+	/*
+	 * The unit lost what it could not record, and in takeover mode each
+	 * such loss is seen as an overflow; in observe mode dmar_fault()
+	 * clears overflows raised after the module's look, unseen (the
+	 * mode's known blind spot).
+	 */
+	ASSERT_LE(records + lost + vtd("dropped_backlog") - backlog,
+		  ROUNDS * NDEV);
+	if (records + lost < ROUNDS * NDEV &&
+	    !strcmp(variant->vtd_mode, "takeover"))
+		ASSERT_LT(ovf, vtd("hw_overflows"));
+
+	/* Nothing is stuck: one more fault of each device arrives. */
+	for (i = 0; i < NDEV; i++) {
+		ASSERT_EQ(0, vfm_edu_dma(&self->ctx[i].edu[i], IOVA_NONE, 4,
+					 false));
+		ASSERT_EQ(1, vfm_faults_collect(self->ctx[i].container,
+						self->rec, NREC, 1, 3000, 0));
+	}
+}
+
+TEST_HARNESS_MAIN

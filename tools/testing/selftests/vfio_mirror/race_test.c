@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Threads race the container ioctls a VMM issues from several threads on
+ * one container: map and unmap of their own slots, UNMAP_ALL, GET_INFO,
+ * a group joining and leaving, and with vfio-mirror READ_FAULTS and
+ * SET_EVENTFD, for a bounded time.  Afterwards every slot's mapping is
+ * either whole (the device reads both its ends) or absent (the device
+ * faults at both), its unmap agrees, and locked memory adds up to what is
+ * present.  Against vfio_iommu_type1 and vfio-mirror.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vfm_test.h"
+
+#define PG		4096ULL
+#define SLOTS		6
+#define SLOT_PAGES	16
+#define SLOT_IOVA(i)	(0x1000000ULL + (i) * 0x100000ULL)
+/* Each slot's mapping has its own size, so its last page is known. */
+#define SLOT_SIZE(i)	((2 * (i) + 1) * PG)
+#define SECONDS		2
+#define RW		(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
+
+struct race {
+	struct vfm_ctx ctx;
+	const struct vfm_backend *b;
+	char *mem[SLOTS];
+	int stop;		/* __atomic */
+	int errors;
+	char what[128];
+};
+
+static void race_error(struct race *r, const char *what, int err)
+{
+	if (!__atomic_fetch_add(&r->errors, 1, __ATOMIC_RELAXED))
+		snprintf(r->what, sizeof(r->what), "%s: %s", what,
+			 strerror(-err));
+}
+
+struct slot_thread {
+	struct race *r;
+	int first;	/* slots first, first + SLOTS / 2 */
+	unsigned int seed;
+};
+
+/*
+ * Map and unmap its own slots.  Another thread's UNMAP_ALL may take a
+ * mapping away at any time, and a slot may be left mapped, so EEXIST (the
+ * slot is still mapped) is expected too.
+ */
+static void *slot_worker(void *arg)
+{
+	struct slot_thread *t = arg;
+	struct race *r = t->r;
+	int c = r->ctx.container, ret, i;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		i = t->first + rand_r(&t->seed) % (SLOTS / 2);
+		ret = vfm_map(c, SLOT_IOVA(i), r->mem[i], SLOT_SIZE(i), RW);
+		if (ret && ret != -EEXIST)
+			race_error(r, "map", ret);
+		/* Leave some mapped, for UNMAP_ALL and the end. */
+		if (rand_r(&t->seed) % 4 == 0)
+			continue;
+		ret = vfm_unmap(c, SLOT_IOVA(i), SLOT_PAGES * PG, 0, NULL);
+		if (ret)
+			race_error(r, "unmap", ret);
+	}
+	return NULL;
+}
+
+static void *unmap_all_worker(void *arg)
+{
+	struct race *r = arg;
+	int ret;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		ret = vfm_unmap(r->ctx.container, 0, 0,
+				VFIO_DMA_UNMAP_FLAG_ALL, NULL);
+		if (ret)
+			race_error(r, "unmap all", ret);
+		usleep(3000);
+	}
+	return NULL;
+}
+
+static void *info_worker(void *arg)
+{
+	struct vfio_iommu_type1_info *info;
+	struct race *r = arg;
+	int ret;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		ret = vfm_get_info(r->ctx.container, &info);
+		if (ret)
+			race_error(r, "get_info", ret);
+		else if (!(info->iova_pgsizes & PG))
+			race_error(r, "get_info pgsizes", -EINVAL);
+		if (!ret)
+			free(info);
+	}
+	return NULL;
+}
+
+/* The mock's group joins and leaves, with every mapping replayed. */
+static void *group_worker(void *arg)
+{
+	struct race *r = arg;
+	int ret;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		ret = vfm_ctx_attach_mock(&r->ctx, 0);
+		if (ret)
+			race_error(r, "attach", ret);
+		usleep(2000);
+		ret = vfm_ctx_detach_mock(&r->ctx, 0);
+		if (ret)
+			race_error(r, "detach", ret);
+	}
+	return NULL;
+}
+
+static void *fault_worker(void *arg)
+{
+	struct vfio_mirror_fault rec[16];
+	struct race *r = arg;
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), ret;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		ret = vfm_set_eventfd(r->ctx.container,
+				      VFIO_MIRROR_EVENT_FAULT, efd);
+		if (!ret)
+			ret = vfm_read_faults(r->ctx.container, rec, 16, NULL,
+					      NULL);
+		if (ret < 0)
+			race_error(r, "faults", ret);
+		ret = vfm_set_eventfd(r->ctx.container,
+				      VFIO_MIRROR_EVENT_FAULT, -1);
+		if (ret)
+			race_error(r, "eventfd off", ret);
+	}
+	close(efd);
+	return NULL;
+}
+
+FIXTURE(race) {
+	struct race r;
+	long vmlck;
+	long long pins;
+};
+
+FIXTURE_VARIANT(race) {
+	struct vfm_backend b;
+};
+
+FIXTURE_VARIANT_ADD(race, type1) { .b = VFM_BACKEND_TYPE1 };
+FIXTURE_VARIANT_ADD(race, mirror) { .b = VFM_BACKEND_MIRROR };
+
+FIXTURE_SETUP(race)
+{
+	int i;
+
+	if (!vfm_mocks_ready(_metadata))
+		return;
+	self->vmlck = vfm_vmlck_kb();
+	self->pins = vfm_pins_outstanding();
+	if (!vfm_ctx_setup(_metadata, &self->r.ctx, &variant->b, 1))
+		return;
+	self->r.b = &variant->b;
+	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	for (i = 0; i < SLOTS; i++) {
+		self->r.mem[i] = vfm_alloc(SLOT_PAGES * PG);
+		ASSERT_NE(NULL, self->r.mem[i]);
+	}
+}
+
+FIXTURE_TEARDOWN(race)
+{
+	int i;
+
+	vfm_ctx_close(&self->r.ctx);
+	for (i = 0; i < SLOTS; i++)
+		vfm_free(self->r.mem[i], SLOT_PAGES * PG);
+	vfm_mock_reset(0);
+}
+
+/* Does the device read IOVA @iova (its store to it lands)? */
+static bool device_reaches(struct __test_metadata *_metadata,
+			   struct vfm_edu *edu, char *mem, uint64_t iova)
+{
+	memset(mem, VFM_POISON, PG);
+	if (vfm_edu_dma(edu, iova, 64, true))
+		return false;
+	return !vfm_untouched(mem, 64);
+}
+
+TEST_F_TIMEOUT(race, every_ioctl_at_once, 600)
+{
+	struct race *r = &self->r;
+	struct slot_thread st[2] = {
+		{ .r = r, .first = 0, .seed = 1 },
+		{ .r = r, .first = SLOTS / 2, .seed = 2 },
+	};
+	pthread_t t[6];
+	int nt = 0, i;
+	long locked = 0;
+	uint64_t unmapped, last_page;
+	bool first, last;
+
+	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, slot_worker, &st[0]));
+	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, slot_worker, &st[1]));
+	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, unmap_all_worker, r));
+	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, info_worker, r));
+	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, group_worker, r));
+	if (!strcmp(variant->b.module, "vfio_mirror"))
+		ASSERT_EQ(0, pthread_create(&t[nt++], NULL, fault_worker, r));
+	sleep(SECONDS);
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < nt; i++)
+		pthread_join(t[i], NULL);
+	ASSERT_EQ(0, r->errors) {
+		TH_LOG("%d errors, the first: %s", r->errors, r->what);
+	}
+
+	/*
+	 * Whole or absent: the device reaches both ends of a slot's
+	 * mapping or neither, the unmap agrees, and locked memory is what
+	 * is present.
+	 */
+	for (i = 0; i < SLOTS; i++) {
+		last_page = SLOT_SIZE(i) - PG;
+		first = device_reaches(_metadata, &r->ctx.edu[0], r->mem[i],
+				       SLOT_IOVA(i));
+		last = device_reaches(_metadata, &r->ctx.edu[0],
+				      r->mem[i] + last_page,
+				      SLOT_IOVA(i) + last_page);
+		ASSERT_EQ(first, last) {
+			TH_LOG("slot %d: half mapped", i);
+		}
+		if (first)
+			locked += SLOT_SIZE(i) / 1024;
+	}
+	ASSERT_EQ(self->vmlck + locked, vfm_vmlck_kb());
+	for (i = 0; i < SLOTS; i++) {
+		ASSERT_EQ(0, vfm_unmap(r->ctx.container, SLOT_IOVA(i),
+				       SLOT_PAGES * PG, 0, &unmapped));
+		locked -= unmapped / 1024;
+	}
+	ASSERT_EQ(0, locked);
+	ASSERT_EQ(self->vmlck, vfm_vmlck_kb());
+	vfm_ctx_close(&r->ctx);
+	ASSERT_EQ(self->pins, vfm_pins_outstanding());
+}
+
+TEST_HARNESS_MAIN
