@@ -25,8 +25,9 @@
 #define PG	4096ULL
 #define IOVA	0x100000ULL
 #define RW	(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
-/* The long map: 4 KiB pages, pinned one by one. */
-#define LONG	(64ULL << 20)
+/* The long map: 4 KiB pages, pinned one by one, clear of MSI windows. */
+#define LONG	(256ULL << 20)
+#define LONG_IOVA	0x40000000ULL
 
 FIXTURE(life) {
 	long vmlck;
@@ -82,15 +83,15 @@ static void *alloc_4k(size_t size)
 }
 
 /*
- * A VMM killed while it maps 64 MiB: the map stops at the signal, the
+ * A VMM killed while it maps 256 MiB: the map stops at the signal, the
  * pages it had pinned go with the process, and so do the container and
  * the module's reference.  The probe makes each call of
  * pin_user_pages_remote() (one per 512 pages, in both backends) wait
  * 50 ms in the VMM, so the map takes its time; the kill comes after four
  * of them.  "Promptly": at most one more call starts after it, where a
- * map that ignored the signal would make all 28 others.
+ * map that ignored the signal would make all 124 others.
  */
-TEST_F(life, sigkill_in_the_middle_of_a_long_map)
+TEST_F_TIMEOUT(life, sigkill_in_the_middle_of_a_long_map, 300)
 {
 	int status, tries, go[2], ready[2];
 	long long hits;
@@ -113,7 +114,7 @@ TEST_F(life, sigkill_in_the_middle_of_a_long_map)
 			_exit(3);
 		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(4);
-		vfm_map(ctx.container, IOVA, buf, LONG, RW);
+		vfm_map(ctx.container, LONG_IOVA, buf, LONG, RW);
 		_exit(0);
 	}
 	ASSERT_EQ(1, read(ready[0], &c, 1));
