@@ -186,8 +186,9 @@ struct iommu_fc_stats {
  * @stats: its counters.
  *
  * The private members are the chain's: the backlog of reported records
- * (a ring under a raw spinlock), the work that empties it and the mutex
- * that orders its emptying, the list entry and the debugfs directory.
+ * (a ring under a raw spinlock, with the count of records ever put in it
+ * and taken out), the work that empties it and the mutex that orders its
+ * emptying, the list entry and the debugfs directory.
  */
 struct iommu_fc_producer {
 	const char *name;
@@ -199,11 +200,13 @@ struct iommu_fc_producer {
 		    const struct iommu_fc_record *r);
 	struct iommu_fc_stats stats;
 	/* private: */
-	raw_spinlock_t backlog_lock;	/* protects backlog, head, count */
+	raw_spinlock_t backlog_lock;	/* protects backlog to handed */
 	struct iommu_fc_record *backlog;
 	u32 backlog_len;
 	u32 head;
 	u32 count;
+	u64 queued;
+	u64 handed;
 	struct mutex deliver_lock;	/* one emptier at a time, in order */
 	struct work_struct work;
 	struct list_head node;

@@ -84,31 +84,55 @@ static bool fc_backlog_pop(struct iommu_fc_producer *p,
 		*r = p->backlog[p->head];
 		p->head = (p->head + 1) % p->backlog_len;
 		p->count--;
+		p->handed++;
 		got = true;
 	}
 	raw_spin_unlock_irqrestore(&p->backlog_lock, flags);
 	return got;
 }
 
-/* Empty @p's backlog into the consumers.  Context: process. */
-static void fc_deliver(struct iommu_fc_producer *p)
+/*
+ * Hand at most a backlog's worth of @p's oldest records to the consumers:
+ * a storm that refills the backlog as fast as it is emptied cannot keep
+ * the caller here.  Returns true if records are left.  Context: process.
+ */
+static bool fc_deliver(struct iommu_fc_producer *p)
 {
 	struct iommu_fc_record r;
-	unsigned int n = 0;
+	unsigned int n;
 
 	mutex_lock(&p->deliver_lock);
-	while (fc_backlog_pop(p, &r)) {
+	for (n = 0; n < p->backlog_len && fc_backlog_pop(p, &r); n++) {
 		fc_deliver_one(p, &r);
 		put_device(r.dev);
-		if (!(++n % 64))
+		if (!((n + 1) % 64))
 			cond_resched();
 	}
 	mutex_unlock(&p->deliver_lock);
+	return READ_ONCE(p->count);
 }
 
+/* Whether fewer than @target records were ever taken out of @p's backlog. */
+static bool fc_handed_before(struct iommu_fc_producer *p, u64 target)
+{
+	unsigned long flags;
+	bool before;
+
+	raw_spin_lock_irqsave(&p->backlog_lock, flags);
+	before = p->handed < target;
+	raw_spin_unlock_irqrestore(&p->backlog_lock, flags);
+	return before;
+}
+
+/* What is left goes to the next run: other work gets its turn between. */
 static void fc_deliver_work(struct work_struct *work)
 {
-	fc_deliver(container_of(work, struct iommu_fc_producer, work));
+	struct iommu_fc_producer *p = container_of(work,
+						   struct iommu_fc_producer,
+						   work);
+
+	if (fc_deliver(p))
+		queue_work(fc_wq, &p->work);
 }
 
 /**
@@ -141,15 +165,14 @@ void iommu_fc_report(struct iommu_fc_producer *p,
 			slot->timestamp_ns = ktime_get_ns();
 		get_device(slot->dev);
 		p->count++;
+		p->queued++;
 		queued = true;
 	}
 	raw_spin_unlock_irqrestore(&p->backlog_lock, flags);
 
 	if (!queued)
 		atomic64_inc(&p->stats.dropped_backlog);
-	else if (preemptible())
-		fc_deliver(p);
-	else
+	else if (!preemptible() || fc_deliver(p))
 		queue_work(fc_wq, &p->work);
 }
 EXPORT_SYMBOL_GPL(iommu_fc_report);
@@ -158,12 +181,24 @@ EXPORT_SYMBOL_GPL(iommu_fc_report);
  * iommu_fc_flush() - wait until the consumers have seen what @p reported
  * @p: a registered producer.
  *
- * Context: process.
+ * What @p reports meanwhile is not waited for: a storm cannot keep the
+ * caller here.  Context: process.
  */
 void iommu_fc_flush(struct iommu_fc_producer *p)
 {
-	flush_work(&p->work);
-	fc_deliver(p);
+	unsigned long flags;
+	u64 target;
+
+	raw_spin_lock_irqsave(&p->backlog_lock, flags);
+	target = p->queued;
+	raw_spin_unlock_irqrestore(&p->backlog_lock, flags);
+
+	/* In order: once that many are taken out, those are. */
+	while (fc_handed_before(p, target) && fc_deliver(p))
+		;
+	/* And what the work took out it hands over under the mutex. */
+	mutex_lock(&p->deliver_lock);
+	mutex_unlock(&p->deliver_lock);
 }
 EXPORT_SYMBOL_GPL(iommu_fc_flush);
 
@@ -216,6 +251,8 @@ int iommu_fc_producer_register(struct iommu_fc_producer *p)
 		return -ENOMEM;
 	p->head = 0;
 	p->count = 0;
+	p->queued = 0;
+	p->handed = 0;
 	raw_spin_lock_init(&p->backlog_lock);
 	mutex_init(&p->deliver_lock);
 	INIT_WORK(&p->work, fc_deliver_work);
@@ -253,7 +290,8 @@ void iommu_fc_producer_unregister(struct iommu_fc_producer *p)
 	mutex_unlock(&fc_lock);
 
 	cancel_work_sync(&p->work);
-	fc_deliver(p);
+	while (fc_deliver(p))
+		;
 	mutex_destroy(&p->deliver_lock);
 	kvfree(p->backlog);
 	p->backlog = NULL;

@@ -225,22 +225,40 @@ TEST(the_modules_stay_while_in_use)
 /*
  * Keep the io_page_fault tracepoint's text as it is while the chain's probe
  * comes and goes: with two other probes on it (its trace event, enabled
- * in the top trace buffer and in one more instance), one probe more or
- * less changes neither its static key nor its static call, so no kernel
- * text is patched.
+ * in the top trace buffer and in one more instance, both buffers off so
+ * that the storm costs them little), one probe more or less changes
+ * neither its static key nor its static call, so no kernel text is
+ * patched.
  */
+static int trace_buffers_on(bool on)
+{
+	const char *val = on ? "1" : "0";
+	int ret;
+
+	ret = vfm_param_write_path("/sys/kernel/tracing/tracing_on", val);
+	if (!ret)
+		ret = vfm_param_write_path(TRACE_INSTANCE "/tracing_on", val);
+	return ret;
+}
+
 static int keep_tracepoint_patched_in(bool on)
 {
 	int ret;
 
-	if (on && mkdir(TRACE_INSTANCE, 0700) && errno != EEXIST)
-		return -errno;
+	if (on) {
+		if (mkdir(TRACE_INSTANCE, 0700) && errno != EEXIST)
+			return -errno;
+		ret = trace_buffers_on(false);
+		if (ret)
+			return ret;
+	}
 	ret = vfm_trace_event("iommu/io_page_fault", on);
 	if (!ret)
 		ret = vfm_param_write_path(TRACE_INSTANCE "/events/iommu/io_page_fault/enable",
 					   on ? "1" : "0");
 	if (!on) {
-		vfm_trace_clear();
+		if (!ret)
+			ret = trace_buffers_on(true);
 		if (rmdir(TRACE_INSTANCE) && !ret)
 			ret = -errno;
 	}
@@ -257,7 +275,19 @@ static int keep_tracepoint_patched_in(bool on)
  * $VFM_STORM_ROUNDS sets the rounds (default 3), $VFM_STORM_PATCH=1 lets
  * the text be patched, to reproduce that.
  */
-TEST(the_chain_unloads_and_loads_during_a_storm)
+FIXTURE(storm) {
+};
+
+FIXTURE_SETUP(storm)
+{
+}
+
+FIXTURE_TEARDOWN(storm)
+{
+}
+
+/* Module loads are slow in the debug kernel: a longer time-out. */
+TEST_F_TIMEOUT(storm, the_chain_unloads_and_loads_during_a_storm, 300)
 {
 	static const struct vfm_backend type1 = VFM_BACKEND_TYPE1;
 	int rounds = atoi(env_or("VFM_STORM_ROUNDS", "3"));
