@@ -9,6 +9,10 @@
  *			records the probe's fault chain consumer saw, and how
  *			many of those calls ran with interrupts off or in a
  *			softirq.  The consumer claims nothing.
+ *	slow		write "US COUNT": the consumer busy-waits US
+ *			microseconds at its next COUNT calls, to make delivery
+ *			slower than a storm without patching the text it
+ *			runs.  Read: "hits N", the calls that waited.
  *	delay		write "SYMBOL MS COUNT [hardirq|pid=N]": a kprobe on
  *			SYMBOL whose handler busy-waits MS milliseconds, at the
  *			next COUNT hits (only those in hard interrupt context,
@@ -35,6 +39,9 @@ static struct dentry *probe_root;
 static atomic64_t probe_calls;
 static atomic64_t probe_irqs_off;
 static atomic64_t probe_softirq;
+static unsigned int probe_slow_us;
+static atomic_t probe_slow_left;
+static atomic64_t probe_slow_hits;
 
 static enum iommu_fc_verdict probe_fault(struct iommu_fc_consumer *c,
 					 const struct iommu_fc_record *r)
@@ -44,6 +51,10 @@ static enum iommu_fc_verdict probe_fault(struct iommu_fc_consumer *c,
 		atomic64_inc(&probe_irqs_off);
 	if (in_serving_softirq())
 		atomic64_inc(&probe_softirq);
+	if (atomic_dec_if_positive(&probe_slow_left) >= 0) {
+		atomic64_inc(&probe_slow_hits);
+		udelay(READ_ONCE(probe_slow_us));
+	}
 	return IOMMU_FC_IGNORED;
 }
 
@@ -60,6 +71,43 @@ static int probe_contexts_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(probe_contexts);
+
+static ssize_t probe_slow_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	unsigned int us, n;
+	char buf[32];
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%u %u", &us, &n) != 2 || us > 10000)
+		return -EINVAL;
+	atomic_set(&probe_slow_left, 0);
+	WRITE_ONCE(probe_slow_us, us);
+	atomic64_set(&probe_slow_hits, 0);
+	atomic_set(&probe_slow_left, n);
+	return count;
+}
+
+static ssize_t probe_slow_read(struct file *file, char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	char buf[32];
+	int len = scnprintf(buf, sizeof(buf), "hits %lld\n",
+			    atomic64_read(&probe_slow_hits));
+
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static const struct file_operations probe_slow_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = probe_slow_read,
+	.write = probe_slow_write,
+};
 
 /* The delay: one kprobe at a time, under probe_delay_lock. */
 static DEFINE_MUTEX(probe_delay_lock);
@@ -222,6 +270,7 @@ static int __init probe_init(void)
 	probe_root = debugfs_create_dir(PROBE_NAME, NULL);
 	debugfs_create_file("contexts", 0444, probe_root, NULL,
 			    &probe_contexts_fops);
+	debugfs_create_file("slow", 0600, probe_root, NULL, &probe_slow_fops);
 	debugfs_create_file("delay", 0600, probe_root, NULL,
 			    &probe_delay_fops);
 	debugfs_create_file("hold", 0200, probe_root, NULL, &probe_hold_fops);

@@ -223,6 +223,45 @@ TEST(the_modules_stay_while_in_use)
 #define TRACE_INSTANCE	"/sys/kernel/tracing/instances/vfm"
 
 /*
+ * A storm outruns delivery: the probe's consumer waits 1 ms per record,
+ * while the mock reports 40 a millisecond.  (The wait is in the
+ * consumer's own code: a kprobe put on or taken off it would patch text
+ * that the other vCPU runs all the time, which multi-threaded TCG gets
+ * wrong, see testing.rst.)  Reading a counter flushes the chain, and a
+ * flush waits only for the records reported before it: a few backlogs'
+ * worth of slow records, not the storm.  (A flush that emptied the
+ * backlog returned only once the waits ran out and delivery outran the
+ * storm again, or never.)
+ */
+TEST(a_storm_does_not_hold_a_flush)
+{
+	static const struct vfm_backend type1 = VFM_BACKEND_TYPE1;
+	const unsigned int delays = 20000;
+	long long hits;
+	struct vfm_ctx ctx;
+
+	if (!vfm_mocks_ready(_metadata))
+		return;
+	ASSERT_EQ(0, vfm_probe_load());
+	ASSERT_EQ(0, vfm_ctx_open(&ctx, &type1, 0));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 0));
+	ASSERT_EQ(0, vfm_probe_slow(1000, delays));
+	ASSERT_EQ(0, vfm_mock_set(0, "storm", "1000 4"));
+	usleep(50 * 1000);
+
+	ASSERT_LT(0, vfm_chain_counter("generic", "seen"));
+	hits = vfm_probe_slow_hits();
+	ASSERT_LT(0, hits);
+	ASSERT_GT(delays, hits);
+
+	ASSERT_EQ(0, vfm_probe_slow(0, 0));
+	ASSERT_EQ(0, vfm_mock_set(0, "storm", "stop"));
+	vfm_ctx_close(&ctx);
+	ASSERT_EQ(0, vfm_mock_reset(0));
+	ASSERT_EQ(0, vfm_probe_unload());
+}
+
+/*
  * Keep the io_page_fault tracepoint's text as it is while the chain's probe
  * comes and goes: with two other probes on it (its trace event, enabled
  * in the top trace buffer and in one more instance, both buffers off so

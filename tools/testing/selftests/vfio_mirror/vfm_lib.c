@@ -1192,6 +1192,19 @@ long long vfm_probe_context(const char *key)
 	return status_field(PROBE_DEBUGFS "/contexts", key);
 }
 
+int vfm_probe_slow(unsigned int us, unsigned int count)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%u %u", us, count);
+	return write_file(PROBE_DEBUGFS "/slow", buf);
+}
+
+long long vfm_probe_slow_hits(void)
+{
+	return status_field(PROBE_DEBUGFS "/slow", "hits");
+}
+
 int vfm_probe_delay(const char *symbol, unsigned int ms, unsigned int count,
 		    bool hardirq, int pid)
 {

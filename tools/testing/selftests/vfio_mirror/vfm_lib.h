@@ -316,7 +316,8 @@ int vfm_mock_domains(void);
 /*
  * The test module vfio_mirror_probe (tools/testing/vfio_mirror_mock/
  * probe.c): load it afresh, unload it if loaded; a counter of its fault chain consumer
- * ("calls", "irqs_off", "softirq"); a kprobe on @symbol that busy-waits
+ * ("calls", "irqs_off", "softirq"); that consumer busy-waiting @us at
+ * its next @count calls, and how many did; a kprobe on @symbol that busy-waits
  * @ms at its next @count hits (in hard interrupts only, with @hardirq;
  * of process @pid only, if not 0), its hits, and off; hold this CPU in a
  * kprobe handler for @ms.
@@ -324,6 +325,8 @@ int vfm_mock_domains(void);
 int vfm_probe_load(void);
 int vfm_probe_unload(void);
 long long vfm_probe_context(const char *key);
+int vfm_probe_slow(unsigned int us, unsigned int count);
+long long vfm_probe_slow_hits(void);
 int vfm_probe_delay(const char *symbol, unsigned int ms, unsigned int count,
 		    bool hardirq, int pid);
 long long vfm_probe_delay_hits(void);
