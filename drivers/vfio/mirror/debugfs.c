@@ -33,14 +33,11 @@ static int vfm_info_show(struct seq_file *m, void *unused)
 	mutex_lock(&c->lock);
 	for (node = rb_first_cached(&c->dmas); node; node = rb_next(node)) {
 		struct vfm_dma *dma = rb_entry(node, struct vfm_dma, node.rb);
-		unsigned long r;
 
 		mappings++;
 		bytes += vfm_dma_size(dma);
-		locked += dma->pages.locked;
-		for (r = 0; r < dma->pages.nr_runs; r++)
-			if (dma->pages.runs[r].pinned)
-				pinned += dma->pages.runs[r].npages;
+		locked += dma->locked;
+		pinned += dma->pinned;
 	}
 	list_for_each_entry(d, &c->domains, next) {
 		ndomains++;

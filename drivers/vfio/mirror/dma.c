@@ -16,6 +16,7 @@
  */
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "vfm.h"
@@ -54,18 +55,153 @@ struct vfm_dma *vfm_dma_next(struct vfm_dma *dma, dma_addr_t start,
 	return vfm_dma_of(interval_tree_iter_next(&dma->node, start, last));
 }
 
+static struct kmem_cache *vfm_dma_cache;
+
+/**
+ * vfm_dma_cache_init() - make the slab cache of mappings
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vfm_dma_cache_init(void)
+{
+	vfm_dma_cache = KMEM_CACHE(vfm_dma, SLAB_ACCOUNT);
+	return vfm_dma_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * vfm_dma_cache_exit() - free the slab cache of mappings
+ */
+void vfm_dma_cache_exit(void)
+{
+	kmem_cache_destroy(vfm_dma_cache);
+}
+
+/*
+ * The shape of a mapping's frames, as its batches come: the largest
+ * order of IOVA block that no boundary between runs of frames cuts
+ * (&vfm_dma.order).  A run that continues the previous one, physically
+ * and in kind, is no boundary.
+ */
+struct vfm_shape {
+	bool any;
+	struct vfm_run last;
+};
+
+static void vfm_shape_add(struct vfm_dma *dma, struct vfm_shape *sh,
+			  dma_addr_t iova, const struct vfm_batch *b)
+{
+	unsigned long at = iova >> PAGE_SHIFT;
+	unsigned int i;
+
+	for (i = 0; i < b->nr_runs; i++) {
+		const struct vfm_run *run = &b->runs[i];
+
+		if (sh->any && !vfm_run_joins(&sh->last, run->pfn, run->rsvd))
+			dma->order = min_t(unsigned int, dma->order, __ffs(at));
+		sh->any = true;
+		sh->last = *run;
+		at += run->npages;
+	}
+}
+
+/*
+ * Unpin and uncharge the first @size bytes of @dma's frames, reading them
+ * back from the container's first domain; with @unmap, remove them from
+ * every domain first.  Without it, no device may reach the domains any
+ * more (their groups are detached).
+ */
+static void vfm_dma_put_frames(struct vfm_container *c, struct vfm_dma *dma,
+			       u64 size, bool unmap)
+{
+	dma_addr_t iova = vfm_dma_iova(dma);
+	struct vfm_batch b;
+	u64 off, len;
+
+	lockdep_assert_held(&c->lock);
+
+	/* Blocks the frames may be in: a small mapping needs no scratch. */
+	vfm_batch_init(&b, min(size >> PAGE_SHIFT,
+			       (size >> (dma->order + PAGE_SHIFT)) + 2));
+	for (off = 0; off < size; off += len) {
+		len = vfm_domain_read_back(c, dma, iova + off, size - off, &b);
+		if (unmap)
+			vfm_domain_unmap(c, iova + off, len);
+		vfm_batch_unpin(&b, dma);
+		cond_resched();
+	}
+	vfm_batch_fini(&b);
+
+	WARN_ON(dma->pinned);
+	if (dma->locked && vfm_charge(dma, -(long)dma->locked))
+		WARN_ON(dma->locked);
+}
+
+static void vfm_dma_free(struct vfm_dma *dma)
+{
+	vfm_owner_put(dma->owner);
+	kmem_cache_free(vfm_dma_cache, dma);
+}
+
 /* Remove a mapping from every domain, unpin it and forget it. */
-static void vfm_dma_destroy(struct vfm_container *c, struct vfm_dma *dma)
+static void vfm_dma_destroy(struct vfm_container *c, struct vfm_dma *dma,
+			    bool unmap)
 {
 	lockdep_assert_held(&c->lock);
 
-	vfm_domain_unmap_dma(c, dma);
-	vfm_pages_unpin(&dma->pages);
-	vfm_pages_fini(&dma->pages);
+	vfm_dma_put_frames(c, dma, vfm_dma_size(dma), unmap);
 	interval_tree_remove(&dma->node, &c->dmas);
-	kfree(dma);
+	vfm_dma_free(dma);
 	c->dma_avail++;
 	atomic64_dec(&vfm_stats.mappings);
+}
+
+/*
+ * Pin, charge and map the pages of a new mapping, a batch at a time.  On
+ * failure nothing of it remains pinned, charged or mapped.
+ */
+static int vfm_dma_fill(struct vfm_container *c, struct vfm_dma *dma)
+{
+	unsigned long npages = vfm_dma_size(dma) >> PAGE_SHIFT, done = 0;
+	struct vfm_shape shape = {};
+	unsigned long charge;
+	struct vfm_batch b;
+	dma_addr_t iova;
+	long got;
+	int ret = 0;
+
+	vfm_batch_init(&b, npages);
+	while (done < npages) {
+		/* A killed VMM's map ends here, unwound below. */
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		iova = vfm_dma_iova(dma) + ((u64)done << PAGE_SHIFT);
+		got = vfm_batch_pin(&b, dma, dma->vaddr + (done << PAGE_SHIFT),
+				    npages - done, &charge);
+		if (got < 0) {
+			ret = got;
+			break;
+		}
+		ret = vfm_charge(dma, charge);
+		if (!ret) {
+			ret = vfm_domain_map_batch(c, dma, iova, &b);
+			if (ret)
+				vfm_charge(dma, -(long)charge);
+		}
+		if (ret) {
+			vfm_batch_unpin(&b, dma);
+			break;
+		}
+		vfm_shape_add(dma, &shape, iova, &b);
+		done += got;
+		cond_resched();
+	}
+	vfm_batch_fini(&b);
+
+	if (ret && done)
+		vfm_dma_put_frames(c, dma, (u64)done << PAGE_SHIFT, true);
+	return ret;
 }
 
 /**
@@ -111,7 +247,7 @@ int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 
 	pgsize = vfm_min_pgsize(c);
 	ret = -EINVAL;
-	if ((size | iova | vaddr) & (pgsize - 1))
+	if ((size | iova | vaddr) & (pgsize - 1) || list_empty(&c->domains))
 		goto out_unlock;
 
 	ret = -EEXIST;
@@ -127,23 +263,21 @@ int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 		goto out_unlock;
 
 	ret = -ENOMEM;
-	dma = kzalloc(sizeof(*dma), GFP_KERNEL_ACCOUNT);
+	dma = kmem_cache_zalloc(vfm_dma_cache, GFP_KERNEL_ACCOUNT);
 	if (!dma)
 		goto out_unlock;
+	dma->owner = vfm_owner_get(c);
+	if (!dma->owner)
+		goto out_free;
 	dma->node.start = iova;
 	dma->node.last = last;
 	dma->vaddr = vaddr;
 	dma->prot = prot;
+	dma->order = VFM_DMA_ORDER_MAX;
 
-	vfm_pages_init(&dma->pages);
-	ret = vfm_pages_pin(&dma->pages, vaddr, size >> PAGE_SHIFT,
-			    prot & IOMMU_WRITE);
+	ret = vfm_dma_fill(c, dma);
 	if (ret)
 		goto out_free;
-
-	ret = vfm_domain_map_dma(c, dma);
-	if (ret)
-		goto out_unpin;
 
 	interval_tree_insert(&dma->node, &c->dmas);
 	c->dma_avail--;
@@ -151,11 +285,8 @@ int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 	mutex_unlock(&c->lock);
 	return 0;
 
-out_unpin:
-	vfm_pages_unpin(&dma->pages);
 out_free:
-	vfm_pages_fini(&dma->pages);
-	kfree(dma);
+	vfm_dma_free(dma);
 out_unlock:
 	mutex_unlock(&c->lock);
 	return ret;
@@ -224,7 +355,7 @@ int vfm_dma_unmap(struct vfm_container *c, dma_addr_t iova, u64 size,
 			break;
 		next = vfm_dma_next(dma, iova, last);
 		*unmapped += vfm_dma_size(dma);
-		vfm_dma_destroy(c, dma);
+		vfm_dma_destroy(c, dma, true);
 	}
 
 out_unlock:
@@ -234,13 +365,18 @@ out_unlock:
 
 /**
  * vfm_dma_remove_all() - remove every mapping of @c
- * @c: container, locked.
+ * @c: container, locked, with at least one domain if it has mappings.
+ * @unmap: remove them from the domains too; without, no group may be
+ *	attached to any domain of @c: the domains go with their page tables.
  */
-void vfm_dma_remove_all(struct vfm_container *c)
+void vfm_dma_remove_all(struct vfm_container *c, bool unmap)
 {
 	struct rb_node *node;
 
 	lockdep_assert_held(&c->lock);
-	while ((node = rb_first_cached(&c->dmas)))
-		vfm_dma_destroy(c, rb_entry(node, struct vfm_dma, node.rb));
+	while ((node = rb_first_cached(&c->dmas))) {
+		vfm_dma_destroy(c, rb_entry(node, struct vfm_dma, node.rb),
+				unmap);
+		cond_resched();
+	}
 }

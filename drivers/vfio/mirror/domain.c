@@ -9,9 +9,10 @@
  * existing mapping is replayed before the attach returns.  Mapping and
  * unmapping reach every domain.  A domain left without groups is freed.
  *
- * Replay reads the pinned page frames recorded by pin.c, never another
- * domain's page table, and never pins: a failed replay only has to free
- * the new domain.
+ * No mapping records its frames: they are read back from the container's
+ * first domain (every domain maps every mapping), to unpin them and to
+ * replay them into a new domain.  Replay never pins: a failed replay
+ * only has to free the new domain.
  */
 #include <linux/iommu.h>
 #include <linux/slab.h>
@@ -82,30 +83,57 @@ static bool vfm_domain_compatible(const struct vfm_domain *a,
 }
 
 /*
- * Map the pages of @dma into @d.  On failure *@mapped bytes from the start
- * of @dma are mapped and must be unmapped by the caller.
+ * Map the runs of @b at @iova into @dom: the frames with a struct page
+ * with one iommu_map_sg(), so one IOTLB sync for the batch, those of
+ * device memory without one, and runs of 1 GiB or more, with iommu_map()
+ * each (few: a device's BAR is one run).  On failure nothing of @b is mapped in @dom.
  */
-static int vfm_domain_map_pages(struct vfm_domain *d, struct vfm_dma *dma,
-				u64 *mapped)
+static int vfm_map_runs(struct iommu_domain *dom, dma_addr_t iova,
+			struct vfm_batch *b, int prot)
 {
-	const int prot = dma->prot | IOMMU_CACHE;
-	dma_addr_t iova = vfm_dma_iova(dma);
-	unsigned long i;
-	int ret;
+	unsigned int i = 0, n;
+	u64 done = 0, len;
+	ssize_t ret;
 
-	*mapped = 0;
-	for (i = 0; i < dma->pages.nr_runs; i++) {
-		const struct vfm_pfn_run *run = &dma->pages.runs[i];
-		size_t len = (size_t)run->npages << PAGE_SHIFT;
+	while (i < b->nr_runs) {
+		for (n = 0, len = 0; i + n < b->nr_runs; n++) {
+			const struct vfm_run *run = &b->runs[i + n];
 
-		ret = iommu_map(d->domain, iova + *mapped, PFN_PHYS(run->pfn),
-				len, prot, GFP_KERNEL_ACCOUNT);
+			/* A scatterlist entry holds less than 4 GiB. */
+			if (!pfn_valid(run->pfn) ||
+			    run->npages > (SZ_1G >> PAGE_SHIFT))
+				break;
+			sg_set_page(&b->sg[n], pfn_to_page(run->pfn),
+				    run->npages << PAGE_SHIFT, 0);
+			len += run->npages << PAGE_SHIFT;
+		}
+		if (n) {
+			ret = iommu_map_sg(dom, iova + done, b->sg, n, prot,
+					   GFP_KERNEL_ACCOUNT);
+			if (ret < 0)
+				goto unwind;
+			done += ret;
+			if (WARN_ON(ret != len)) {
+				ret = -EIO;
+				goto unwind;
+			}
+			i += n;
+			continue;
+		}
+		ret = iommu_map(dom, iova + done, PFN_PHYS(b->runs[i].pfn),
+				(u64)b->runs[i].npages << PAGE_SHIFT, prot,
+				GFP_KERNEL_ACCOUNT);
 		if (ret)
-			return ret;
-		*mapped += len;
-		cond_resched();
+			goto unwind;
+		done += (u64)b->runs[i].npages << PAGE_SHIFT;
+		i++;
 	}
 	return 0;
+
+unwind:
+	if (done)
+		WARN_ON(iommu_unmap(dom, iova, done) != done);
+	return ret;
 }
 
 static void vfm_domain_unmap_range(struct vfm_domain *d, dma_addr_t iova,
@@ -120,22 +148,28 @@ static void vfm_domain_unmap_range(struct vfm_domain *d, dma_addr_t iova,
 }
 
 /**
- * vfm_domain_map_dma() - map a new mapping into every domain
+ * vfm_domain_map_batch() - map a batch of a new mapping into every domain
  * @c: container, locked.
- * @dma: pinned mapping, not yet in the container's tree.
+ * @dma: the mapping, not yet in the container's tree.
+ * @iova: where the batch goes.
+ * @b: its frames.
  *
- * Return: 0, or an error of the IOMMU driver with @dma mapped nowhere.
+ * Return: 0, or an error of the IOMMU driver with the batch mapped in no
+ * domain.
  */
-int vfm_domain_map_dma(struct vfm_container *c, struct vfm_dma *dma)
+int vfm_domain_map_batch(struct vfm_container *c, struct vfm_dma *dma,
+			 dma_addr_t iova, struct vfm_batch *b)
 {
+	const int prot = dma->prot | IOMMU_CACHE;
 	struct vfm_domain *d, *failed;
-	u64 mapped;
+	unsigned int i;
+	u64 size = 0;
 	int ret;
 
 	lockdep_assert_held(&c->lock);
 
 	list_for_each_entry(d, &c->domains, next) {
-		ret = vfm_domain_map_pages(d, dma, &mapped);
+		ret = vfm_map_runs(d->domain, iova, b, prot);
 		if (ret)
 			goto unwind;
 	}
@@ -143,59 +177,118 @@ int vfm_domain_map_dma(struct vfm_container *c, struct vfm_dma *dma)
 
 unwind:
 	failed = d;
-	vfm_domain_unmap_range(failed, vfm_dma_iova(dma), mapped);
+	for (i = 0; i < b->nr_runs; i++)
+		size += (u64)b->runs[i].npages << PAGE_SHIFT;
 	list_for_each_entry(d, &c->domains, next) {
 		if (d == failed)
 			break;
-		vfm_domain_unmap_range(d, vfm_dma_iova(dma), vfm_dma_size(dma));
+		vfm_domain_unmap_range(d, iova, size);
 	}
 	return ret;
 }
 
 /**
- * vfm_domain_unmap_dma() - remove a mapping from every domain
+ * vfm_domain_unmap() - remove an IOVA range from every domain
  * @c: container, locked.
- * @dma: a mapping of @c.
+ * @iova: first IOVA.
+ * @size: bytes, all mapped in every domain.
  *
- * On return no domain translates any IOVA of @dma and the IOTLBs are
- * flushed, so its pages may be unpinned.
+ * On return no domain translates the range and the IOTLBs are flushed,
+ * so its pages may be unpinned.
  */
-void vfm_domain_unmap_dma(struct vfm_container *c, struct vfm_dma *dma)
+void vfm_domain_unmap(struct vfm_container *c, dma_addr_t iova, u64 size)
 {
 	struct vfm_domain *d;
 
 	lockdep_assert_held(&c->lock);
 
-	list_for_each_entry(d, &c->domains, next) {
-		vfm_domain_unmap_range(d, vfm_dma_iova(dma), vfm_dma_size(dma));
-		cond_resched();
+	list_for_each_entry(d, &c->domains, next)
+		vfm_domain_unmap_range(d, iova, size);
+}
+
+/**
+ * vfm_domain_read_back() - the frames behind IOVAs of a mapping
+ * @c: container, locked, with at least one domain.
+ * @dma: the mapping, mapped in the container's first domain.
+ * @iova: first IOVA to read, inside @dma.
+ * @size: bytes to read, inside @dma.
+ * @b: filled with runs of the frames, as many as it holds.
+ *
+ * One lookup per block of 2^@dma->order pages: each is physically
+ * contiguous, of one kind.
+ *
+ * Return: the bytes from @iova that the runs of @b cover, at least one
+ * page.
+ */
+u64 vfm_domain_read_back(struct vfm_container *c, struct vfm_dma *dma,
+			 dma_addr_t iova, u64 size, struct vfm_batch *b)
+{
+	struct iommu_domain *dom = list_first_entry(&c->domains,
+						    struct vfm_domain,
+						    next)->domain;
+	u64 block = 1ULL << (dma->order + PAGE_SHIFT), done = 0;
+	unsigned long n = 0;
+
+	lockdep_assert_held(&c->lock);
+
+	b->nr_runs = 0;
+	while (done < size) {
+		dma_addr_t at = iova + done;
+		u64 len = min(block - (at & (block - 1)), size - done);
+		unsigned long pfn = PHYS_PFN(iommu_iova_to_phys(dom, at));
+		struct vfm_run *last = b->nr_runs ?
+				       &b->runs[b->nr_runs - 1] : NULL;
+		bool rsvd = is_zero_pfn(pfn) ||
+			    (dma->flags & VFM_DMA_PFNMAP && vfm_pfn_rsvd(pfn));
+
+		WARN_ON_ONCE(!pfn);
+		if (b->nr_runs == b->cap && !vfm_run_joins(last, pfn, rsvd))
+			break;
+		vfm_batch_add(b, pfn, len >> PAGE_SHIFT, rsvd);
+		done += len;
+		if (!(++n % 512))
+			cond_resched();
 	}
+	return done;
 }
 
 /*
- * Map every mapping of @c into the new domain @d, and count it.  On
- * failure the caller frees @d with whatever it holds.
+ * Map every mapping of @c into the new domain @d, reading the frames back
+ * from the first domain, and count it.  On failure the caller frees @d
+ * with whatever it holds.
  */
 static int vfm_domain_replay(struct vfm_container *c, struct vfm_domain *d)
 {
-	u64 start = ktime_get_ns(), mapped;
+	u64 start = ktime_get_ns();
+	struct vfm_batch b;
 	struct rb_node *node;
 	int ret = 0;
 
 	lockdep_assert_held(&c->lock);
 
-	for (node = rb_first_cached(&c->dmas); node; node = rb_next(node)) {
-		struct vfm_dma *dma = rb_entry(node, struct vfm_dma, node.rb);
-
-		ret = vfm_domain_map_pages(d, dma, &mapped);
-		if (ret)
-			break;
-		d->replayed_mappings++;
-		d->replayed_bytes += mapped;
-	}
-
-	if (!d->replayed_mappings && !ret)
+	if (RB_EMPTY_ROOT(&c->dmas.rb_root))
 		return 0;
+
+	vfm_batch_init(&b, ULONG_MAX);
+	for (node = rb_first_cached(&c->dmas); node && !ret;
+	     node = rb_next(node)) {
+		struct vfm_dma *dma = rb_entry(node, struct vfm_dma, node.rb);
+		u64 size = vfm_dma_size(dma), off, len;
+
+		for (off = 0; off < size && !ret; off += len) {
+			len = vfm_domain_read_back(c, dma, vfm_dma_iova(dma) + off,
+						   size - off, &b);
+			ret = vfm_map_runs(d->domain, vfm_dma_iova(dma) + off,
+					   &b, dma->prot | IOMMU_CACHE);
+			cond_resched();
+		}
+		if (!ret) {
+			d->replayed_mappings++;
+			d->replayed_bytes += size;
+		}
+	}
+	vfm_batch_fini(&b);
+
 	d->replay_ns = ktime_get_ns() - start;
 	c->replay_ns += d->replay_ns;
 	if (ret)
@@ -406,10 +499,11 @@ void vfm_domain_detach_group(struct vfm_container *c,
 	kfree(g);
 
 	if (list_empty(&d->groups)) {
+		/* The last domain holds the only record of the frames. */
+		if (list_is_singular(&c->domains))
+			vfm_dma_remove_all(c, false);
 		list_del(&d->next);
 		vfm_domain_free(d);
-		if (list_empty(&c->domains))
-			vfm_dma_remove_all(c);
 		vfm_domain_update_pgsize(c);
 	}
 
@@ -431,7 +525,8 @@ out_unlock:
  * @c: container.
  *
  * The groups are detached before the pages are unpinned, so no page table
- * needs to be cleared entry by entry: a domain's page tables go with it.
+ * needs to be cleared entry by entry: the frames are read back from the
+ * first domain, and the domains go with their page tables.
  */
 void vfm_domain_release_all(struct vfm_container *c)
 {
@@ -439,17 +534,21 @@ void vfm_domain_release_all(struct vfm_container *c)
 	struct vfm_group *g, *gtmp;
 
 	mutex_lock(&c->lock);
-	list_for_each_entry_safe(d, dtmp, &c->domains, next) {
+	list_for_each_entry(d, &c->domains, next) {
 		list_for_each_entry_safe(g, gtmp, &d->groups, next) {
 			vfm_fault_group_retire(c, g);
 			iommu_detach_group(d->domain, g->iommu_group);
 			list_del(&g->next);
 			kfree(g);
 		}
+	}
+	vfm_dma_remove_all(c, false);
+	list_for_each_entry_safe(d, dtmp, &c->domains, next) {
 		list_del(&d->next);
 		vfm_domain_free(d);
 	}
-	vfm_dma_remove_all(c);
+	vfm_owner_put(c->owner);
+	c->owner = NULL;
 	vfm_iova_free(&c->iova);
 	mutex_unlock(&c->lock);
 }

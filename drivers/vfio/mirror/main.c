@@ -249,15 +249,23 @@ static int __init vfm_init(void)
 {
 	int ret;
 
-	ret = vfm_fault_register();
+	ret = vfm_dma_cache_init();
 	if (ret)
 		return ret;
+	ret = vfm_fault_register();
+	if (ret)
+		goto out_cache;
 	vfm_debugfs_init();
 	ret = vfio_register_iommu_driver(&vfm_ops);
-	if (ret) {
-		vfm_debugfs_exit();
-		vfm_fault_unregister();
-	}
+	if (ret)
+		goto out_fault;
+	return 0;
+
+out_fault:
+	vfm_debugfs_exit();
+	vfm_fault_unregister();
+out_cache:
+	vfm_dma_cache_exit();
 	return ret;
 }
 
@@ -266,6 +274,7 @@ static void __exit vfm_exit(void)
 	vfio_unregister_iommu_driver(&vfm_ops);
 	vfm_debugfs_exit();
 	vfm_fault_unregister();
+	vfm_dma_cache_exit();
 }
 
 module_init(vfm_init);

@@ -14,15 +14,24 @@
  *  - the charge is returned when the pages are unpinned, if the mm is still
  *    alive.
  *
- * Two differences from type1.  Every frame pin_user_pages_remote() returned
- * is unpinned again, including PageReserved ones (type1 skips those and so
- * never drops their pin; for the zero page both are no-ops).  And the
- * pinned page frames are recorded here, as runs of
- * physically contiguous frames, instead of being read back from an IOMMU
- * page table.  Mapping a run into a new domain (replay) and unpinning it
- * therefore never depend on the state of another domain, and a run is
- * handed to iommu_map() whole, so the IOMMU core can use the largest page
- * sizes the domain supports.
+ * Memory is pinned in batches of up to VFM_BATCH_MAX pages with
+ * pin_user_pages_fast(), which takes one reference per folio and walks
+ * the page tables without mmap_lock where it can; the batch's pages are
+ * cut into runs of physically contiguous frames, which domain.c maps with
+ * one iommu_map_sg() per domain, and the batch is charged at once.  The
+ * frames of a VM_PFNMAP mapping (a device's BAR, for peer-to-peer DMA)
+ * are neither pinned nor charged; they are looked up per page-table leaf,
+ * so a BAR mapped with 1 GiB or 2 MiB leaves costs one lookup per leaf.
+ *
+ * Once mapped, frames are not recorded anywhere but in the IOMMU domains:
+ * unpinning reads them back from the container's first domain
+ * (domain.c).  Which of them to unpin: every one of a mapping without
+ * VM_PFNMAP frames (vfm_dma.flags), including PageReserved pages that
+ * pinning returned, whose pins type1 never drops; in a mapping with
+ * VM_PFNMAP frames, only those with a normal struct page.  A mapping
+ * cannot have both VM_PFNMAP frames and pinned PageReserved pages, which
+ * could not be told apart: that is refused with -EFAULT (type1 leaks the
+ * pins of such pages instead).
  */
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -30,82 +39,261 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 
 #include "vfm.h"
+#include "compat/pfnmap.h"
 
-/* struct page pointers that fit in the one page used as a pin batch. */
-#define VFM_PIN_BATCH		(PAGE_SIZE / sizeof(struct page *))
-#define VFM_MIN_RUNS		16
+/* Pages pinned, charged and mapped at once at most: 4 MiB of 4 KiB pages. */
+#define VFM_BATCH_MAX		1024
 
-static bool vfm_pfn_rsvd(unsigned long pfn)
+/**
+ * vfm_pfn_rsvd() - a frame without a struct page, or a PageReserved one
+ * @pfn: a page frame.
+ *
+ * Return: true when the frame is not charged to locked_vm.
+ */
+bool vfm_pfn_rsvd(unsigned long pfn)
 {
 	return !pfn_valid(pfn) || PageReserved(pfn_to_page(pfn));
 }
 
 /**
- * vfm_pages_init() - make the current process the owner of @p
- * @p: pages of a new mapping, zeroed.
+ * vfm_owner_get() - the owner of a mapping the caller is making
+ * @c: container, locked.
  *
- * The owner's mm is where pages are pinned from and charged to; its group
- * leader's RLIMIT_MEMLOCK bounds the charge.
+ * The current process, with its capability to exceed RLIMIT_MEMLOCK
+ * tested now, as type1 does at every map.  The container keeps the last
+ * owner made, which the next mapping of the same process shares.
+ *
+ * Return: a referenced owner, or NULL without memory.
  */
-void vfm_pages_init(struct vfm_pages *p)
+struct vfm_owner *vfm_owner_get(struct vfm_container *c)
 {
-	p->task = get_task_struct(current->group_leader);
-	p->mm = current->mm;
-	mmgrab(p->mm);
-	p->lock_cap = capable(CAP_IPC_LOCK);
+	bool cap = capable(CAP_IPC_LOCK);
+	struct vfm_owner *o = c->owner;
+
+	lockdep_assert_held(&c->lock);
+
+	if (o && o->task == current->group_leader && o->mm == current->mm &&
+	    o->lock_cap == cap) {
+		refcount_inc(&o->users);
+		return o;
+	}
+	o = kmalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
+	if (!o)
+		return NULL;
+	refcount_set(&o->users, 2);
+	o->lock_cap = cap;
+	o->task = get_task_struct(current->group_leader);
+	o->mm = current->mm;
+	mmgrab(o->mm);
+	if (c->owner)
+		vfm_owner_put(c->owner);
+	c->owner = o;
+	return o;
 }
 
-/*
- * Charge (npages > 0) or uncharge (npages < 0) locked_vm.  Uncharging
- * takes mmap_lock without a killable wait: a pending fatal signal must not
- * leave pages charged.
+/**
+ * vfm_owner_put() - drop a reference on an owner
+ * @o: an owner, or NULL.
  */
-static int vfm_pages_charge(struct vfm_pages *p, long npages)
+void vfm_owner_put(struct vfm_owner *o)
 {
+	if (!o || !refcount_dec_and_test(&o->users))
+		return;
+	mmdrop(o->mm);
+	put_task_struct(o->task);
+	kfree(o);
+}
+
+/**
+ * vfm_charge() - charge (@npages > 0) or uncharge (< 0) a mapping's pages
+ * @dma: the mapping.
+ * @npages: pages.
+ *
+ * Uncharging takes mmap_lock without a killable wait: a pending fatal
+ * signal must not leave pages charged.  If the mm is gone, so is its
+ * locked_vm, and uncharging only counts.
+ *
+ * Return: 0; -ENOMEM beyond RLIMIT_MEMLOCK; -EINTR when a fatal signal
+ * is pending; -ESRCH when the mm is gone.
+ */
+int vfm_charge(struct vfm_dma *dma, long npages)
+{
+	struct vfm_owner *o = dma->owner;
 	int ret;
 
 	if (!npages)
 		return 0;
-	if (!mmget_not_zero(p->mm))
-		return -ESRCH;
+	if (!mmget_not_zero(o->mm)) {
+		ret = -ESRCH;
+		goto out_count;
+	}
 
 	if (npages > 0) {
-		ret = mmap_write_lock_killable(p->mm);
+		ret = mmap_write_lock_killable(o->mm);
 		if (ret)
 			goto out;
 	} else {
-		mmap_write_lock(p->mm);
+		mmap_write_lock(o->mm);
 	}
-	ret = __account_locked_vm(p->mm, abs(npages), npages > 0, p->task,
-				  p->lock_cap);
-	mmap_write_unlock(p->mm);
-	if (!ret) {
-		p->locked += npages;
-		atomic64_add(npages, &vfm_stats.locked_pages);
-	} else if (npages > 0) {
+	ret = __account_locked_vm(o->mm, abs(npages), npages > 0, o->task,
+				  o->lock_cap);
+	mmap_write_unlock(o->mm);
+	if (ret)
 		pr_warn_ratelimited("vfio_mirror: %s (%d): RLIMIT_MEMLOCK (%lu) exceeded\n",
-				    p->task->comm, task_pid_nr(p->task),
-				    task_rlimit(p->task, RLIMIT_MEMLOCK));
-	}
+				    o->task->comm, task_pid_nr(o->task),
+				    task_rlimit(o->task, RLIMIT_MEMLOCK));
 out:
-	mmput(p->mm);
+	mmput(o->mm);
+out_count:
+	if (!ret || npages < 0) {
+		dma->locked += npages;
+		atomic64_add(npages, &vfm_stats.locked_pages);
+	}
 	return ret;
 }
 
+/**
+ * vfm_batch_init() - scratch for the frames of an operation on @npages
+ * @b: the batch.
+ * @npages: pages the operation covers; a small one needs no allocation.
+ *
+ * Without memory for a large batch the small one serves, more slowly.
+ */
+void vfm_batch_init(struct vfm_batch *b, unsigned long npages)
+{
+	unsigned int cap = min_t(unsigned long, npages, VFM_BATCH_MAX);
+
+	b->nr_runs = 0;
+	b->cap = VFM_BATCH_STACK;
+	b->runs = b->stack_runs;
+	b->pages = b->stack_pages;
+	b->sg = b->stack_sg;
+	if (cap > VFM_BATCH_STACK) {
+		struct vfm_run *runs;
+		struct page **pages;
+		struct scatterlist *sg;
+
+		runs = kvmalloc_array(cap, sizeof(*runs), GFP_KERNEL);
+		pages = kvmalloc_array(cap, sizeof(*pages), GFP_KERNEL);
+		sg = kvmalloc_array(cap, sizeof(*sg), GFP_KERNEL);
+		if (runs && pages && sg) {
+			b->cap = cap;
+			b->runs = runs;
+			b->pages = pages;
+			b->sg = sg;
+		} else {
+			kvfree(runs);
+			kvfree(pages);
+			kvfree(sg);
+		}
+	}
+	sg_init_table(b->sg, b->cap);
+}
+
+/**
+ * vfm_batch_fini() - free what vfm_batch_init() allocated
+ * @b: the batch.
+ */
+void vfm_batch_fini(struct vfm_batch *b)
+{
+	if (b->runs == b->stack_runs)
+		return;
+	kvfree(b->runs);
+	kvfree(b->pages);
+	kvfree(b->sg);
+}
+
+/**
+ * vfm_run_joins() - whether frames continue a run, and are of its kind
+ * @last: the run, or NULL.
+ * @pfn: first frame.
+ * @rsvd: the frames have no struct page, or a PageReserved one.
+ *
+ * The zero page, which pinning neither pins nor counts, is a run alone.
+ *
+ * Return: true if they may be added to @last.
+ */
+bool vfm_run_joins(const struct vfm_run *last, unsigned long pfn, bool rsvd)
+{
+	return last && last->pfn + last->npages == pfn &&
+	       last->rsvd == rsvd && !is_zero_pfn(pfn) &&
+	       !is_zero_pfn(last->pfn) && !vfm_disable_hugepages;
+}
+
+/**
+ * vfm_batch_add() - append frames to a batch
+ * @b: the batch, with room for one more run.
+ * @pfn: first frame.
+ * @npages: frames.
+ * @rsvd: they have no struct page, or a PageReserved one.
+ *
+ * They extend the last run if vfm_run_joins() says so.
+ */
+void vfm_batch_add(struct vfm_batch *b, unsigned long pfn,
+		   unsigned long npages, bool rsvd)
+{
+	struct vfm_run *last = b->nr_runs ? &b->runs[b->nr_runs - 1] : NULL;
+
+	if (vfm_run_joins(last, pfn, rsvd))
+		last->npages += npages;
+	else
+		b->runs[b->nr_runs++] = (struct vfm_run){
+			.pfn = pfn, .npages = npages, .rsvd = rsvd,
+		};
+}
+
 /*
- * Look up one page frame of a VM_PFNMAP mapping (device memory mapped
- * into the process, for peer-to-peer DMA).  Called with mmap_lock held
- * for read; fixup_user_fault() may drop and retake it, after which the
- * vma must be looked up again.
+ * Cut the @n pinned pages of @b into runs, a folio at a time; count what
+ * to charge and the zero pages (which have no pin), and note pinned
+ * PageReserved pages in @dma.
+ */
+static unsigned long vfm_batch_runs(struct vfm_batch *b, struct vfm_dma *dma,
+				    unsigned long n, unsigned long *zero)
+{
+	unsigned long i, j, charge = 0;
+
+	*zero = 0;
+
+	for (i = 0; i < n; i = j) {
+		struct page *page = b->pages[i];
+		struct folio *folio = page_folio(page);
+		unsigned long in_folio;
+		bool rsvd;
+
+		/* The pages of the folio that follow @page, in order. */
+		in_folio = min_t(unsigned long, folio_nr_pages(folio) -
+				 folio_page_idx(folio, page), n - i);
+		for (j = i + 1; j < i + in_folio; j++)
+			if (b->pages[j] != nth_page(page, j - i))
+				break;
+
+		rsvd = !folio_test_large(folio) && PageReserved(page);
+		if (!rsvd)
+			charge += j - i;
+		else if (is_zero_page(page))
+			*zero += j - i;
+		else
+			dma->flags |= VFM_DMA_RSVD_PINNED;
+		vfm_batch_add(b, page_to_pfn(page), j - i, rsvd);
+	}
+	return charge;
+}
+
+/*
+ * The frame at @vaddr of a VM_PFNMAP mapping, and how many frames of the
+ * page-table leaf mapping it follow it.  Called with mmap_lock held for
+ * read; fixup_user_fault() may drop and retake it, after which the vma
+ * is looked up again.
  */
 static int vfm_follow_pfnmap(struct mm_struct *mm, unsigned long vaddr,
-			     bool write, unsigned long *pfn)
+			     bool write, unsigned long *pfn,
+			     unsigned long *leaf_left)
 {
 	struct follow_pfnmap_args args;
 	struct vm_area_struct *vma;
+	unsigned long leaf;
 	bool unlocked;
 	int ret;
 
@@ -131,242 +319,151 @@ retry:
 			return ret;
 	}
 
-	if (write && !args.writable)
+	leaf = vfm_pfnmap_leaf_pages(&args);
+	if (write && !args.writable) {
 		ret = -EFAULT;
-	else
+	} else {
 		*pfn = args.pfn;
+		*leaf_left = leaf - ((vaddr >> PAGE_SHIFT) & (leaf - 1));
+	}
 	follow_pfnmap_end(&args);
-
-	/* A PFNMAP frame that has a normal struct page is not device memory. */
-	if (!ret && !vfm_pfn_rsvd(*pfn))
-		ret = -EFAULT;
 	return ret;
 }
 
 /*
- * The runs live in @p->inline_run while there is one, as for every
- * mapping of physically contiguous memory; beyond that in an array that
- * doubles as it fills and is trimmed when pinning ends.
+ * Whether any of @n frames from @pfn has a normal struct page: memory
+ * hot-plug makes frames valid a subsection at a time, so one invalid
+ * frame stands for its whole subsection.
  */
-static int vfm_pages_grow(struct vfm_pages *p)
+static bool vfm_pfns_have_pages(unsigned long pfn, unsigned long n)
 {
-	unsigned long want = max(2 * p->max_runs, (unsigned long)VFM_MIN_RUNS);
-	struct vfm_pfn_run *runs;
+	unsigned long end = pfn + n, next;
 
-	if (!p->max_runs) {
-		p->runs = &p->inline_run;
-		p->max_runs = 1;
-		return 0;
+	for (; pfn < end; pfn = next) {
+		next = min(ALIGN(pfn + 1, PAGES_PER_SUBSECTION), end);
+		if (!pfn_valid(pfn))
+			continue;
+		for (; pfn < next; pfn++)
+			if (!PageReserved(pfn_to_page(pfn)))
+				return true;
 	}
-	if (p->runs == &p->inline_run) {
-		runs = kvmalloc_array(want, sizeof(*runs), GFP_KERNEL_ACCOUNT);
-		if (runs)
-			runs[0] = p->inline_run;
-	} else {
-		runs = kvrealloc(p->runs, array_size(want, sizeof(*runs)),
-				 GFP_KERNEL_ACCOUNT);
-	}
-	if (!runs)
-		return -ENOMEM;
-	p->runs = runs;
-	p->max_runs = want;
-	return 0;
-}
-
-static void vfm_pages_trim(struct vfm_pages *p)
-{
-	struct vfm_pfn_run *runs;
-
-	if (p->runs == &p->inline_run || p->nr_runs == p->max_runs)
-		return;
-	runs = kvrealloc(p->runs, array_size(p->nr_runs, sizeof(*runs)),
-			 GFP_KERNEL_ACCOUNT);
-	if (runs) {
-		p->runs = runs;
-		p->max_runs = p->nr_runs;
-	}
-}
-
-static void vfm_pages_free_runs(struct vfm_pages *p)
-{
-	if (p->runs != &p->inline_run)
-		kvfree(p->runs);
-	p->runs = NULL;
-	p->nr_runs = 0;
-	p->max_runs = 0;
-}
-
-/* Append one frame, to the last run if it continues it. */
-static int vfm_pages_append(struct vfm_pages *p, unsigned long pfn,
-			    bool pinned)
-{
-	struct vfm_pfn_run *run = p->nr_runs ? &p->runs[p->nr_runs - 1] : NULL;
-	int ret;
-
-	if (run && !vfm_disable_hugepages && run->pinned == pinned &&
-	    run->pfn + run->npages == pfn) {
-		run->npages++;
-		return 0;
-	}
-	if (p->nr_runs == p->max_runs) {
-		ret = vfm_pages_grow(p);
-		if (ret)
-			return ret;
-	}
-	p->runs[p->nr_runs++] = (struct vfm_pfn_run){
-		.pfn = pfn, .npages = 1, .pinned = pinned,
-	};
-	return 0;
+	return false;
 }
 
 /*
- * Pin up to @want pages at @vaddr into @batch.  Returns the number of
- * frames obtained (> 0) or an errno.  A VM_PFNMAP mapping yields one frame
- * at a time, reported through @pfnmap_pfn with *@batch left untouched.
+ * One run of up to @max contiguous frames of a VM_PFNMAP mapping at
+ * @vaddr, a page-table leaf at a time.  Returns the frames (> 0) or an
+ * errno.
  */
-static long vfm_pin_batch(struct vfm_pages *p, unsigned long vaddr,
-			  unsigned long want, bool write, struct page **batch,
-			  unsigned long *pfnmap_pfn)
+static long vfm_pfnmap_run(struct mm_struct *mm, unsigned long vaddr,
+			   unsigned long max, bool write, unsigned long *pfn)
 {
-	unsigned int flags = FOLL_LONGTERM | (write ? FOLL_WRITE : 0);
-	long got;
-	int ret;
-
-	mmap_read_lock(p->mm);
-	got = pin_user_pages_remote(p->mm, vaddr, want, flags, batch, NULL);
-	if (got <= 0) {
-		ret = vfm_follow_pfnmap(p->mm, vaddr, write, pfnmap_pfn);
-		/* Not a PFNMAP either: report what pinning said. */
-		if (ret == -EFAULT && got < 0)
-			ret = got;
-		got = ret ? ret : 0;
-	}
-	mmap_read_unlock(p->mm);
-	return got;
-}
-
-/**
- * vfm_pages_pin() - pin and charge user pages
- * @p: pages initialised by vfm_pages_init(), with nothing pinned yet.
- * @vaddr: page-aligned user address in @p's mm; @vaddr + @npages pages
- *	must not wrap.
- * @npages: number of pages, at least one.
- * @write: the device may write to the pages.
- *
- * Context: process context of @p's owner (pages are pinned from the
- * caller's mm).
- * Return: 0 with every page pinned and charged, or an errno with nothing
- * pinned or charged: -ENOMEM when RLIMIT_MEMLOCK would be exceeded, -EFAULT
- * when an address is not mapped with the needed access, -EINTR when a
- * fatal signal is pending.
- */
-int vfm_pages_pin(struct vfm_pages *p, unsigned long vaddr,
-		  unsigned long npages, bool write)
-{
-	unsigned long done = 0;
-	struct page **batch;
+	unsigned long n = 0, p, left;
 	int ret = 0;
 
-	if (WARN_ON(p->nr_runs || p->mm != current->mm))
-		return -EINVAL;
-
-	p->writable = write;
-	batch = (struct page **)__get_free_page(GFP_KERNEL);
-	if (!batch)
-		return -ENOMEM;
-
-	while (done < npages) {
-		unsigned long want = min(npages - done, VFM_PIN_BATCH);
-		unsigned long pfnmap_pfn = 0, i, charge = 0;
-		long got;
-
-		/* A killed VMM's map ends here, unwound below. */
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			break;
-		}
-		cond_resched();
-		got = vfm_pin_batch(p, vaddr + (done << PAGE_SHIFT), want,
-				    write, batch, &pfnmap_pfn);
-		if (got < 0) {
-			ret = got;
-			break;
-		}
-
-		if (!got) {
-			/* One PFNMAP frame: neither pinned nor charged. */
-			ret = vfm_pages_append(p, pfnmap_pfn, false);
-			if (ret)
-				break;
-			done++;
-			continue;
-		}
-
-		for (i = 0; i < got; i++) {
-			unsigned long pfn = page_to_pfn(batch[i]);
-
-			ret = vfm_pages_append(p, pfn, true);
-			if (ret) {
-				/* Not recorded, so not unpinned below. */
-				unpin_user_pages(batch + i, got - i);
-				break;
-			}
-			charge += !vfm_pfn_rsvd(pfn);
-		}
-		atomic64_add(i, &vfm_stats.pinned_pages);
-		done += i;
-		if (!ret)
-			ret = vfm_pages_charge(p, charge);
+	mmap_read_lock(mm);
+	while (n < max) {
+		ret = vfm_follow_pfnmap(mm, vaddr + (n << PAGE_SHIFT), write,
+					&p, &left);
 		if (ret)
 			break;
+		left = min(left, max - n);
+		/* A PFNMAP frame with a normal struct page is not device memory. */
+		if (vfm_pfns_have_pages(p, left)) {
+			ret = -EFAULT;
+			break;
+		}
+		if (!n)
+			*pfn = p;
+		else if (p != *pfn + n)
+			break;
+		n += left;
+	}
+	mmap_read_unlock(mm);
+	return n ? n : ret;
+}
+
+/**
+ * vfm_batch_pin() - pin the next batch of a mapping's pages
+ * @b: the batch; its runs are replaced.
+ * @dma: the mapping, owned by the current process.
+ * @vaddr: user address of the first page.
+ * @npages: pages wanted, at least one; fewer may come.
+ * @charge: set to the pages to charge for the batch.
+ *
+ * Context: process context of @dma's owner.
+ * Return: the pages in the batch's runs (> 0), or an errno with nothing
+ * pinned: -EFAULT when the first address is not mapped with the needed
+ * access, or when the mapping would have both VM_PFNMAP frames and pinned
+ * PageReserved pages; -EINTR when a fatal signal is pending.
+ */
+long vfm_batch_pin(struct vfm_batch *b, struct vfm_dma *dma,
+		   unsigned long vaddr, unsigned long npages,
+		   unsigned long *charge)
+{
+	unsigned int flags = FOLL_LONGTERM;
+	bool write = dma->prot & IOMMU_WRITE;
+	unsigned long pfn, zero;
+	long got, ret;
+
+	if (write)
+		flags |= FOLL_WRITE;
+	npages = min_t(unsigned long, npages, b->cap);
+	b->nr_runs = 0;
+	*charge = 0;
+
+	got = pin_user_pages_fast(vaddr, npages, flags, b->pages);
+	if (got > 0) {
+		*charge = vfm_batch_runs(b, dma, got, &zero);
+		if (dma->flags & VFM_DMA_PFNMAP &&
+		    dma->flags & VFM_DMA_RSVD_PINNED) {
+			/* Every one of them: none is mapped yet. */
+			unpin_user_pages(b->pages, got);
+			b->nr_runs = 0;
+			return -EFAULT;
+		}
+		dma->pinned += got - zero;
+		atomic64_add(got - zero, &vfm_stats.pinned_pages);
+		return got;
 	}
 
-	free_page((unsigned long)batch);
-	if (ret)
-		vfm_pages_unpin(p);
-	else
-		vfm_pages_trim(p);
+	/* Not pinnable: device memory, or what pinning said. */
+	ret = vfm_pfnmap_run(dma->owner->mm, vaddr, npages, write, &pfn);
+	if (ret == -EFAULT && got < 0)
+		ret = got;
+	if (ret < 0)
+		return ret;
+	if (dma->flags & VFM_DMA_RSVD_PINNED)
+		return -EFAULT;
+	dma->flags |= VFM_DMA_PFNMAP;
+	vfm_batch_add(b, pfn, ret, true);
 	return ret;
 }
 
 /**
- * vfm_pages_unpin() - unpin every page of @p and return its charge
- * @p: pinned pages; stays initialised, with nothing pinned.
+ * vfm_batch_unpin() - unpin the frames of a batch of @dma
+ * @b: runs of @dma's frames, pinned by vfm_batch_pin() or read back from
+ *	a domain that maps them no more, with the IOTLBs flushed.
+ * @dma: the mapping.
  *
- * The caller has removed the pages from every IOMMU domain and flushed the
- * IOTLBs.  Pages the device may have written are marked dirty.
+ * Frames the device may have written are marked dirty.  The charge is
+ * the caller's to return.
  */
-void vfm_pages_unpin(struct vfm_pages *p)
+void vfm_batch_unpin(struct vfm_batch *b, struct vfm_dma *dma)
 {
-	unsigned long i;
+	bool dirty = dma->prot & IOMMU_WRITE;
+	unsigned int i;
 
-	for (i = 0; i < p->nr_runs; i++) {
-		struct vfm_pfn_run *run = &p->runs[i];
+	for (i = 0; i < b->nr_runs; i++) {
+		const struct vfm_run *run = &b->runs[i];
 
-		if (run->pinned) {
-			unpin_user_page_range_dirty_lock(pfn_to_page(run->pfn),
-							 run->npages,
-							 p->writable);
-			atomic64_sub(run->npages, &vfm_stats.pinned_pages);
-		}
-		if (!(i % 64))
-			cond_resched();
+		if (is_zero_pfn(run->pfn) ||
+		    (dma->flags & VFM_DMA_PFNMAP && run->rsvd))
+			continue;
+		unpin_user_page_range_dirty_lock(pfn_to_page(run->pfn),
+						 run->npages, dirty);
+		dma->pinned -= run->npages;
+		atomic64_sub(run->npages, &vfm_stats.pinned_pages);
 	}
-	vfm_pages_free_runs(p);
-
-	/* If the mm is gone, so is its locked_vm. */
-	if (p->locked && vfm_pages_charge(p, -(long)p->locked))
-		atomic64_sub(p->locked, &vfm_stats.locked_pages);
-	p->locked = 0;
-}
-
-/**
- * vfm_pages_fini() - drop the owner references taken by vfm_pages_init()
- * @p: pages with nothing pinned.
- */
-void vfm_pages_fini(struct vfm_pages *p)
-{
-	WARN_ON(p->nr_runs);
-	mmdrop(p->mm);
-	put_task_struct(p->task);
+	b->nr_runs = 0;
 }

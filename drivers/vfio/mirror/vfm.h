@@ -56,6 +56,7 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/scatterlist.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -74,6 +75,9 @@ struct vfio_mirror_fault_read;
  */
 static_assert(sizeof(unsigned long) == sizeof(dma_addr_t) &&
 	      sizeof(unsigned long) == 8, "vfio-mirror needs a 64-bit kernel");
+
+/* Frames of a batch with no allocation: a small map or unmap. */
+#define VFM_BATCH_STACK		4
 
 /* The last IOVA of the 64-bit IOVA space. */
 #define VFM_IOVA_MAX		((dma_addr_t)~(dma_addr_t)0)
@@ -137,59 +141,73 @@ struct vfm_iova {
 };
 
 /**
- * struct vfm_pfn_run - physically contiguous page frames backing user memory
- * @pfn: first page frame.
- * @npages: number of frames.
- * @pinned: the frames were pinned with pin_user_pages_remote() and must be
- *	unpinned; frames of a VM_PFNMAP mapping are not.
+ * struct vfm_owner - who the pages of mappings are pinned for
+ * @users: the mappings that use it, and the container's cache of the
+ *	last one made (&vfm_container.owner).
+ * @mm: the address space the pages are pinned from (mmgrab'd).
+ * @task: the group leader charged for them (get_task_struct'd).
+ * @lock_cap: @task had CAP_IPC_LOCK: the charge may exceed RLIMIT_MEMLOCK.
  *
- * Which frames are charged to locked_vm is not recorded: the mapping's
- * total charge is (&vfm_pages.locked).
+ * Shared by every mapping a process makes with the same capability, so
+ * that a mapping pays for none of it.
  */
-struct vfm_pfn_run {
-	unsigned long pfn;
-	unsigned long npages : 63;
-	unsigned long pinned : 1;
+struct vfm_owner {
+	refcount_t users;
+	bool lock_cap;
+	struct mm_struct *mm;
+	struct task_struct *task;
 };
 
 /**
- * struct vfm_pages - the pinned pages of one mapping (pin.c)
- * @mm: the address space the pages were pinned from (mmgrab'd).
- * @task: the group leader charged for them (get_task_struct'd).
- * @lock_cap: @task had CAP_IPC_LOCK; the charge may exceed RLIMIT_MEMLOCK.
- * @writable: pinned for device writes; pages are dirtied on unpin.
- * @locked: pages charged to @mm's locked_vm.
- * @nr_runs: used entries of @runs.
- * @max_runs: allocated entries of @runs.
- * @runs: the pages, in user virtual address order: &@inline_run or an
- *	array.
- * @inline_run: the one run of a mapping of contiguous memory.
+ * struct vfm_run - physically contiguous page frames behind an IOVA range
+ * @pfn: first page frame.
+ * @npages: number of frames.
+ * @rsvd: the frames have no struct page, or a PageReserved one.
+ *
+ * Only while a batch of frames is pinned, mapped, read back or unpinned:
+ * no mapping keeps any (the IOMMU domains are the record of its frames).
  */
-struct vfm_pages {
-	struct mm_struct *mm;
-	struct task_struct *task;
-	bool lock_cap;
-	bool writable;
-	unsigned long locked;
-	unsigned long nr_runs;
-	unsigned long max_runs;
-	struct vfm_pfn_run *runs;
-	struct vfm_pfn_run inline_run;
+struct vfm_run {
+	unsigned long pfn;
+	unsigned long npages : 63;
+	unsigned long rsvd : 1;
 };
+
+/* &vfm_dma.flags */
+#define VFM_DMA_PFNMAP		BIT(0)	/* has frames of a VM_PFNMAP mapping */
+#define VFM_DMA_RSVD_PINNED	BIT(1)	/* pinned a PageReserved page */
+
+/* &vfm_dma.order when no run boundary lies inside the mapping. */
+#define VFM_DMA_ORDER_MAX	40
 
 /**
  * struct vfm_dma - one user mapping (VFIO_IOMMU_MAP_DMA)
  * @node: interval tree node; node.start is the IOVA, node.last the last
  *	IOVA of the mapping.
  * @vaddr: user virtual address of the first byte.
+ * @owner: where the pages were pinned from and are charged to.
+ * @locked: pages charged to @owner's locked_vm.
+ * @pinned: frames pinned (pin_user_pages_fast()), to be unpinned.
  * @prot: IOMMU_READ and/or IOMMU_WRITE, from the device's point of view.
- * @pages: the pinned pages.
+ * @order: every naturally aligned block of 2^@order pages of IOVA inside
+ *	the mapping is backed by physically contiguous frames of one kind
+ *	(pinned, or VM_PFNMAP): reading the frames back from a domain takes
+ *	one lookup per block.
+ * @flags: VFM_DMA_*.
+ *
+ * The frames are not recorded here: they are read back from the
+ * container's first domain (pin.c, domain.c), as type1 and iommufd do,
+ * so a mapping costs the same whatever the fragmentation of its memory.
  */
 struct vfm_dma {
 	struct interval_tree_node node;
 	unsigned long vaddr;
+	struct vfm_owner *owner;
+	unsigned long locked;
+	unsigned long pinned;
 	int prot;
-	struct vfm_pages pages;
+	u8 order;
+	u8 flags;
 };
 
 static inline dma_addr_t vfm_dma_iova(const struct vfm_dma *dma)
@@ -303,6 +321,7 @@ struct vfm_domain {
  * @v2: unmap follows the type1v2 rules (no splitting of mappings).
  * @dmas: the user's mappings (struct vfm_dma), by IOVA.
  * @dma_avail: how many more mappings may be created.
+ * @owner: the owner of the last mapping made, for the next one to share.
  * @domains: the iommu_domains mirroring @dmas (struct vfm_domain).
  * @iova: IOVA ranges every attached group can use.
  * @pgsize_bitmap: page sizes every domain supports.
@@ -329,6 +348,7 @@ struct vfm_container {
 	bool v2;
 	struct rb_root_cached dmas;
 	unsigned int dma_avail;
+	struct vfm_owner *owner;
 	struct list_head domains;
 	struct vfm_iova iova;
 	u64 pgsize_bitmap;
@@ -363,18 +383,50 @@ int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 		unsigned long vaddr, u64 size, int prot);
 int vfm_dma_unmap(struct vfm_container *c, dma_addr_t iova, u64 size,
 		  bool all, u64 *unmapped);
-void vfm_dma_remove_all(struct vfm_container *c);
+void vfm_dma_remove_all(struct vfm_container *c, bool unmap);
+int vfm_dma_cache_init(void);
+void vfm_dma_cache_exit(void);
 struct vfm_dma *vfm_dma_first(struct vfm_container *c, dma_addr_t start,
 			      dma_addr_t last);
 struct vfm_dma *vfm_dma_next(struct vfm_dma *dma, dma_addr_t start,
 			     dma_addr_t last);
 
+/**
+ * struct vfm_batch - frames on their way into or out of a mapping
+ * @cap: frames a batch holds at most.
+ * @nr_runs: runs in @runs.
+ * @runs: the frames, in IOVA order.
+ * @pages: what pin_user_pages_fast() returned.
+ * @sg: scratch for iommu_map_sg(), one entry per run.
+ * @stack_runs: @runs, @pages and @sg of a small batch, with no allocation.
+ * @stack_pages: see @stack_runs.
+ * @stack_sg: see @stack_runs.
+ */
+struct vfm_batch {
+	unsigned int cap;
+	unsigned int nr_runs;
+	struct vfm_run *runs;
+	struct page **pages;
+	struct scatterlist *sg;
+	struct vfm_run stack_runs[VFM_BATCH_STACK];
+	struct page *stack_pages[VFM_BATCH_STACK];
+	struct scatterlist stack_sg[VFM_BATCH_STACK];
+};
+
 /* pin.c: pinning and locked_vm accounting */
-void vfm_pages_init(struct vfm_pages *pages);
-int vfm_pages_pin(struct vfm_pages *pages, unsigned long vaddr,
-		  unsigned long npages, bool write);
-void vfm_pages_unpin(struct vfm_pages *pages);
-void vfm_pages_fini(struct vfm_pages *pages);
+struct vfm_owner *vfm_owner_get(struct vfm_container *c);
+void vfm_owner_put(struct vfm_owner *o);
+void vfm_batch_init(struct vfm_batch *b, unsigned long npages);
+void vfm_batch_fini(struct vfm_batch *b);
+bool vfm_run_joins(const struct vfm_run *last, unsigned long pfn, bool rsvd);
+void vfm_batch_add(struct vfm_batch *b, unsigned long pfn,
+		   unsigned long npages, bool rsvd);
+long vfm_batch_pin(struct vfm_batch *b, struct vfm_dma *dma,
+		   unsigned long vaddr, unsigned long npages,
+		   unsigned long *charge);
+void vfm_batch_unpin(struct vfm_batch *b, struct vfm_dma *dma);
+int vfm_charge(struct vfm_dma *dma, long npages);
+bool vfm_pfn_rsvd(unsigned long pfn);
 
 /* domain.c: the mirror */
 int vfm_domain_attach_group(struct vfm_container *c,
@@ -382,8 +434,11 @@ int vfm_domain_attach_group(struct vfm_container *c,
 void vfm_domain_detach_group(struct vfm_container *c,
 			     struct iommu_group *iommu_group);
 void vfm_domain_release_all(struct vfm_container *c);
-int vfm_domain_map_dma(struct vfm_container *c, struct vfm_dma *dma);
-void vfm_domain_unmap_dma(struct vfm_container *c, struct vfm_dma *dma);
+int vfm_domain_map_batch(struct vfm_container *c, struct vfm_dma *dma,
+			 dma_addr_t iova, struct vfm_batch *b);
+void vfm_domain_unmap(struct vfm_container *c, dma_addr_t iova, u64 size);
+u64 vfm_domain_read_back(struct vfm_container *c, struct vfm_dma *dma,
+			 dma_addr_t iova, u64 size, struct vfm_batch *b);
 bool vfm_domain_all_coherent(struct vfm_container *c);
 
 /* iova.c: usable IOVA ranges */

@@ -85,11 +85,12 @@ static void *alloc_4k(size_t size)
 /*
  * A VMM killed while it maps 256 MiB: the map stops at the signal, the
  * pages it had pinned go with the process, and so do the container and
- * the module's reference.  The probe makes each call of
- * pin_user_pages_remote() (one per 512 pages, in both backends) wait
- * 50 ms in the VMM, so the map takes its time; the kill comes after four
- * of them.  "Promptly": at most one more call starts after it, where a
- * map that ignored the signal would make all 124 others.
+ * the module's reference.  The probe makes each pinning call wait 50 ms
+ * in the VMM (type1 calls pin_user_pages_remote() per 512 pages,
+ * vfio-mirror pin_user_pages_fast() per 1024), so the map takes its time;
+ * the kill comes after four of them.  "Promptly": at most one more call
+ * starts after it, where a map that ignored the signal would make all 60
+ * or 124 others.
  */
 TEST_F_TIMEOUT(life, sigkill_in_the_middle_of_a_long_map, 300)
 {
@@ -118,7 +119,9 @@ TEST_F_TIMEOUT(life, sigkill_in_the_middle_of_a_long_map, 300)
 		_exit(0);
 	}
 	ASSERT_EQ(1, read(ready[0], &c, 1));
-	ASSERT_EQ(0, vfm_probe_delay("pin_user_pages_remote", 50, 1000, false,
+	ASSERT_EQ(0, vfm_probe_delay(strcmp(variant->b.module, "vfio_mirror") ?
+				     "pin_user_pages_remote" :
+				     "pin_user_pages_fast", 50, 1000, false,
 				     pid));
 	ASSERT_EQ(1, write(go[1], &c, 1));
 	for (tries = 0; tries < 30000 && vfm_probe_delay_hits() < 4; tries++)
