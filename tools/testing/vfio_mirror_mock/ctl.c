@@ -10,6 +10,7 @@
  *			read: the number of the last device added
  *	domains		read: how many paging domains of the mock IOMMU
  *			exist
+ *	pfnmap		mmap: device memory that is not linear (pfnmap.c)
  *	mockN/		one directory per device:
  *	  group		its IOMMU group number
  *	  pgsizes	page sizes of the domains it makes (hex bitmap)
@@ -424,6 +425,7 @@ void mock_ctl_init(void)
 			    &mock_add_fops);
 	debugfs_create_atomic_t("domains", 0444, mock_debugfs_root,
 				&mock_domains_live);
+	mock_pfnmap_init(mock_debugfs_root);
 }
 
 /* Remove it; the devices' directories went with the devices. */

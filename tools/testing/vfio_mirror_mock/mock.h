@@ -142,6 +142,7 @@ void mock_fault_storm_stop_locked(struct mock_dev *md);
 
 /* ctl.c */
 void mock_ctl_init(void);
+void mock_pfnmap_init(struct dentry *root);
 void mock_ctl_add(struct mock_dev *md);
 void mock_ctl_exit(void);
 
