@@ -71,6 +71,12 @@ static int cmp_bdf(const void *a, const void *b)
 
 int vfm_edu_find(char bdfs[][32], int max)
 {
+	return vfm_pci_find(EDU_VENDOR, EDU_DEVICE, bdfs, max);
+}
+
+int vfm_pci_find(unsigned int vendor, unsigned int device, char bdfs[][32],
+		 int max)
+{
 	char path[PATH_MAX], link[PATH_MAX];
 	struct dirent *de;
 	int n = 0;
@@ -83,8 +89,8 @@ int vfm_edu_find(char bdfs[][32], int max)
 	while ((de = readdir(d)) && n < max) {
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= 32)
 			continue;
-		if (read_hex(de->d_name, "vendor") != EDU_VENDOR ||
-		    read_hex(de->d_name, "device") != EDU_DEVICE)
+		if (read_hex(de->d_name, "vendor") != vendor ||
+		    read_hex(de->d_name, "device") != device)
 			continue;
 		snprintf(path, sizeof(path), SYSFS_PCI "/%.32s/driver",
 			 de->d_name);
@@ -291,6 +297,102 @@ err:
 	ret = -errno;
 	vfm_edu_close(edu);
 	return ret;
+}
+
+int vfm_bar_open(struct vfm_bar *bar, const struct vfm_backend *b,
+		 unsigned int vendor, unsigned int device, int index,
+		 size_t skew)
+{
+	struct vfio_region_info reg = { .argsz = sizeof(reg) };
+	char bdf[1][32], path[PATH_MAX], line[256];
+	unsigned long long start, end, flags;
+	size_t align;
+	FILE *f;
+	int ret, i;
+
+	memset(bar, 0, sizeof(*bar));
+	bar->container = -1;
+	bar->group_fd = -1;
+	bar->device_fd = -1;
+	if (vfm_pci_find(vendor, device, bdf, 1) != 1)
+		return -ENODEV;
+
+	/* The BAR's bus address, from the device's resource file. */
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/resource", bdf[0]);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	for (i = 0; i <= index && fgets(line, sizeof(line), f); i++)
+		;
+	fclose(f);
+	if (i <= index || sscanf(line, "%llx %llx %llx", &start, &end,
+				 &flags) != 3 || !start)
+		return -ENODEV;
+	bar->phys = start;
+
+	ret = vfm_open_container();
+	if (ret < 0)
+		return ret;
+	bar->container = ret;
+	ret = vfm_open_group(vfm_group_id(bdf[0]));
+	if (ret < 0)
+		goto err;
+	bar->group_fd = ret;
+	ret = vfm_attach(bar->container, bar->group_fd);
+	if (!ret)
+		ret = vfm_set_iommu(bar->container, b);
+	if (ret)
+		goto err;
+	bar->device_fd = ioctl(bar->group_fd, VFIO_GROUP_GET_DEVICE_FD, bdf[0]);
+	if (bar->device_fd < 0)
+		goto err_errno;
+	reg.index = index;
+	if (ioctl(bar->device_fd, VFIO_DEVICE_GET_REGION_INFO, &reg))
+		goto err_errno;
+	if (!(reg.flags & VFIO_REGION_INFO_FLAG_MMAP) || reg.size <= skew) {
+		ret = -EINVAL;
+		goto err;
+	}
+
+	/* At @skew past the largest leaf the BAR may be mapped with. */
+	align = reg.size < (1UL << 30) ? (2UL << 20) : (1UL << 30);
+	bar->raw_size = reg.size + align;
+	bar->raw = mmap(NULL, bar->raw_size, PROT_NONE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (bar->raw == MAP_FAILED) {
+		bar->raw = NULL;
+		goto err_errno;
+	}
+	bar->size = reg.size - skew;
+	bar->map = (uint8_t *)((((uintptr_t)bar->raw + align - 1) &
+				~(uintptr_t)(align - 1)) + skew);
+	if (mmap(bar->map, bar->size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, bar->device_fd,
+		 reg.offset) == MAP_FAILED)
+		goto err_errno;
+	return 0;
+
+err_errno:
+	ret = -errno;
+err:
+	vfm_bar_close(bar);
+	return ret;
+}
+
+void vfm_bar_close(struct vfm_bar *bar)
+{
+	if (bar->raw)
+		munmap(bar->raw, bar->raw_size);
+	if (bar->device_fd >= 0)
+		close(bar->device_fd);
+	if (bar->group_fd >= 0)
+		close(bar->group_fd);
+	if (bar->container >= 0)
+		close(bar->container);
+	memset(bar, 0, sizeof(*bar));
+	bar->container = -1;
+	bar->group_fd = -1;
+	bar->device_fd = -1;
 }
 
 void vfm_edu_close(struct vfm_edu *edu)

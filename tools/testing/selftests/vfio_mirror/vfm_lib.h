@@ -153,8 +153,10 @@ int vfm_ctx_detach_mock(struct vfm_ctx *ctx, int n);
 void vfm_ctx_close(struct vfm_ctx *ctx);
 bool vfm_devices_required(void);
 
-/* Discovery: edu devices bound to vfio-pci, sorted by address. */
+/* Discovery: edu (or other) devices bound to vfio-pci, by address. */
 int vfm_edu_find(char bdfs[][32], int max);
+int vfm_pci_find(unsigned int vendor, unsigned int device, char bdfs[][32],
+		 int max);
 int vfm_group_id(const char *bdf);
 
 /* Containers and groups.  All return 0 or -errno. */
@@ -215,6 +217,34 @@ static inline void vfm_mmio_write64(uint8_t *bar, unsigned int reg,
 {
 	__atomic_store_n((uint64_t *)(bar + reg), val, __ATOMIC_RELAXED);
 }
+
+/*
+ * A device's BAR mapped into this process, as a VMM maps one for
+ * peer-to-peer DMA (a VM_PFNMAP mapping): the first device @vendor:@device
+ * bound to vfio-pci, in a container of its own with backend @b, its BAR
+ * @index mapped at @skew bytes past an alignment of 2 MiB (1 GiB for a
+ * BAR that large), from the BAR's start.  QEMU's ivshmem-plain has a
+ * RAM-backed BAR 2 of the size of its memory backend.
+ */
+#define IVSHMEM_VENDOR		0x1af4
+#define IVSHMEM_DEVICE		0x1110
+#define IVSHMEM_BAR		2
+
+struct vfm_bar {
+	int container;
+	int group_fd;
+	int device_fd;
+	uint8_t *map;		/* the BAR's first byte in this process */
+	size_t size;		/* bytes mapped: the BAR's size less @skew */
+	uint64_t phys;		/* the BAR's bus address */
+	void *raw;		/* the reservation @map is in */
+	size_t raw_size;
+};
+
+int vfm_bar_open(struct vfm_bar *bar, const struct vfm_backend *b,
+		 unsigned int vendor, unsigned int device, int index,
+		 size_t skew);
+void vfm_bar_close(struct vfm_bar *bar);
 
 /* Mappings.  Return 0 or -errno. */
 int vfm_map(int container, uint64_t iova, void *vaddr, uint64_t size,
