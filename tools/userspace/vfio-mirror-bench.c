@@ -3,10 +3,16 @@
  * vfio-mirror-bench: vfio-mirror's cost relative to vfio_iommu_type1, in
  * the same machine, on the same group and the same memory.
  *
- * Each case is timed on both backends in alternation, several rounds, and
- * reported as the median time of each and their ratio (vfio-mirror /
- * type1; below 1 is faster).  Absolute times mean little under emulation;
- * the ratio is the result.
+ * Each case runs on both backends in alternation, ROUNDS rounds, and is
+ * reported as the median of each and their ratio, vfio-mirror / type1:
+ * below 1 is faster or smaller, but for operations per second, where
+ * above 1 is faster.  Absolute numbers mean little under emulation; the
+ * ratio is the result.  Memory is touched before it is mapped.
+ *
+ *   vfio-mirror-bench [CASE...]	only the cases whose names start so
+ *
+ * or those $VFM_BENCH names, comma-separated (tools/mirror bench passes it
+ * on to the guest).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,17 +25,35 @@
 #include "vfm_lib.h"
 
 #define ROUNDS		7
-#define IOVA		0x1000000ULL
+#define IOVA		0x100000000ULL
 #define RW		(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
-#define SMALL		4096
-#define NSMALL		4096
+#define PG		4096UL
+#define MIB		(1024UL * 1024)
+#define BIG		(512 * MIB)
+#define NSMALL		8192
+#define NPAIRS		4096
+
+#ifndef MAP_HUGE_1GB
+#define MAP_HUGE_1GB	(30 << 26)
+#endif
+
+enum unit { NS, OPS, BYTES };
+
+/* What one round measured: up to two numbers (map, unmap). */
+struct sample {
+	long long v[2];
+};
 
 struct bench_case {
 	const char *name;
-	size_t size;
-	int advice;		/* madvise() of the buffer */
-	/* Time one round on @ctx with @buf; return nanoseconds or -errno. */
-	long long (*run)(struct vfm_ctx *ctx, char *buf, size_t size);
+	const char *what[2];	/* what v[0] and v[1] are; NULL: none */
+	enum unit unit;
+	/* Set up the memory: the buffer, its size. */
+	char *(*alloc)(size_t *size);
+	void (*free)(char *buf, size_t size);
+	/* One round on @ctx; 0 or -errno. */
+	int (*run)(struct vfm_ctx *ctx, char *buf, size_t size,
+		   struct sample *s);
 };
 
 static long long now_ns(void)
@@ -40,35 +64,212 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/*
+ * Kernel memory in use, bytes: the slab objects in use (/proc/slabinfo:
+ * objects times their size, so that objects taken from slabs that
+ * were already there count too), and vmalloc (/proc/meminfo).
+ */
+static long long kernel_memory(void)
+{
+	long long active, size, kb, sum = 0;
+	char line[512];
+	FILE *f;
+
+	f = fopen("/proc/slabinfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %lld %*d %lld", &active, &size) == 2)
+			sum += active * size;
+	fclose(f);
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmallocUsed: %lld kB", &kb) == 1)
+			sum += kb * 1024;
+	fclose(f);
+	return sum;
+}
+
+/* An anonymous buffer at a 2 MiB boundary, with @advice, touched. */
+static char *anon(size_t size, int advice)
+{
+	char *raw, *buf;
+
+	raw = mmap(NULL, size + 2 * MIB, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	buf = (char *)(((uintptr_t)raw + 2 * MIB - 1) & ~(2 * MIB - 1));
+	if (buf != raw)
+		munmap(raw, buf - raw);
+	munmap(buf + size, raw + 2 * MIB - buf);
+	madvise(buf, size, advice);
+	memset(buf, 1, size);
+	return buf;
+}
+
+static char *anon_4k(size_t *size)
+{
+	*size = BIG;
+	return anon(*size, MADV_NOHUGEPAGE);
+}
+
+static char *anon_thp(size_t *size)
+{
+	*size = BIG;
+	return anon(*size, MADV_HUGEPAGE);
+}
+
+static char *small_4k(size_t *size)
+{
+	*size = NSMALL * PG;
+	return anon(*size, MADV_NOHUGEPAGE);
+}
+
+static char *hugetlb(size_t size, int flags)
+{
+	char *buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | flags,
+			 -1, 0);
+
+	if (buf == MAP_FAILED)
+		return NULL;
+	memset(buf, 1, size);
+	return buf;
+}
+
+static char *hugetlb_2m(size_t *size)
+{
+	*size = BIG;
+	return hugetlb(*size, 0);
+}
+
+static char *hugetlb_1g(size_t *size)
+{
+	*size = 1UL << 30;
+	return hugetlb(*size, MAP_HUGE_1GB);
+}
+
+static void unmap_buf(char *buf, size_t size)
+{
+	munmap(buf, size);
+}
+
+/* The BAR: in a type1 container of its own, for the whole run. */
+static struct vfm_bar bar;
+
+static char *bar_map(size_t *size)
+{
+	static const struct vfm_backend type1 = VFM_BACKEND_TYPE1;
+	size_t off;
+
+	if (vfm_bar_open(&bar, &type1, IVSHMEM_VENDOR, IVSHMEM_DEVICE,
+			 IVSHMEM_BAR, 0))
+		return NULL;
+	/* Faulted in, so that neither backend times the faults. */
+	for (off = 0; off < bar.size; off += PG)
+		(void)vfm_mmio_read32(bar.map, off);
+	*size = bar.size;
+	return (char *)bar.map;
+}
+
+static void bar_unmap(char *buf, size_t size)
+{
+	vfm_bar_close(&bar);
+}
+
 /* One MAP_DMA of the whole buffer, then one UNMAP_DMA. */
-static long long map_unmap(struct vfm_ctx *ctx, char *buf, size_t size)
+static int map_then_unmap(struct vfm_ctx *ctx, char *buf, size_t size,
+			  struct sample *s)
 {
 	long long t = now_ns();
 	int ret;
 
 	ret = vfm_map(ctx->container, IOVA, buf, size, RW);
-	if (!ret)
-		ret = vfm_unmap(ctx->container, IOVA, size, 0, NULL);
-	return ret ? ret : now_ns() - t;
+	if (ret)
+		return ret;
+	s->v[0] = now_ns() - t;
+	t = now_ns();
+	ret = vfm_unmap(ctx->container, IOVA, size, 0, NULL);
+	s->v[1] = now_ns() - t;
+	return ret;
 }
 
-/* Many small mappings, then VFIO_DMA_UNMAP_FLAG_ALL. */
-static long long many_small(struct vfm_ctx *ctx, char *buf, size_t size)
+/* A mapping per 4 KiB page, made one by one, then removed one by one. */
+static int one_by_one(struct vfm_ctx *ctx, char *buf, size_t size,
+		      struct sample *s)
 {
 	long long t = now_ns();
 	size_t off;
-	int ret = 0;
+	int ret;
 
-	for (off = 0; off < size && !ret; off += SMALL)
-		ret = vfm_map(ctx->container, IOVA + off, buf + off, SMALL, RW);
-	if (!ret)
-		ret = vfm_unmap(ctx->container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL,
-				NULL);
-	return ret ? ret : now_ns() - t;
+	for (off = 0; off < size; off += PG) {
+		ret = vfm_map(ctx->container, IOVA + off, buf + off, PG, RW);
+		if (ret)
+			return ret;
+	}
+	s->v[0] = now_ns() - t;
+	t = now_ns();
+	for (off = 0; off < size; off += PG) {
+		ret = vfm_unmap(ctx->container, IOVA + off, PG, 0, NULL);
+		if (ret)
+			return ret;
+	}
+	s->v[1] = now_ns() - t;
+	return 0;
 }
 
-/* Map the buffer, then time closing the container with it mapped. */
-static long long release(struct vfm_ctx *ctx, char *buf, size_t size)
+/* Map and unmap one 4 KiB page, NPAIRS times: pairs per second. */
+static int pairs(struct vfm_ctx *ctx, char *buf, size_t size,
+		 struct sample *s)
+{
+	long long t = now_ns();
+	int i, ret;
+
+	for (i = 0; i < NPAIRS; i++) {
+		ret = vfm_map(ctx->container, IOVA, buf, PG, RW);
+		if (!ret)
+			ret = vfm_unmap(ctx->container, IOVA, PG, 0, NULL);
+		if (ret)
+			return ret;
+	}
+	s->v[0] = NPAIRS * 1000000000LL / (now_ns() - t);
+	s->v[1] = -1;
+	return 0;
+}
+
+/* Kernel memory per mapping: NSMALL of 4 KiB, and one of BIG. */
+static int memory(struct vfm_ctx *ctx, char *buf, size_t size,
+		  struct sample *s)
+{
+	long long before;
+	size_t off;
+	int ret;
+
+	before = kernel_memory();
+	for (off = 0; off < NSMALL * PG; off += PG) {
+		ret = vfm_map(ctx->container, IOVA + off, buf + off, PG, RW);
+		if (ret)
+			return ret;
+	}
+	s->v[0] = (kernel_memory() - before) / NSMALL;
+	ret = vfm_unmap(ctx->container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, NULL);
+	if (ret)
+		return ret;
+
+	before = kernel_memory();
+	ret = vfm_map(ctx->container, IOVA, buf, size, RW);
+	if (ret)
+		return ret;
+	s->v[1] = kernel_memory() - before;
+	return vfm_unmap(ctx->container, IOVA, size, 0, NULL);
+}
+
+/* Close a container with the buffer mapped. */
+static int release(struct vfm_ctx *ctx, char *buf, size_t size,
+		   struct sample *s)
 {
 	const struct vfm_backend *b = ctx->b;
 	long long t;
@@ -79,19 +280,51 @@ static long long release(struct vfm_ctx *ctx, char *buf, size_t size)
 		return ret;
 	t = now_ns();
 	vfm_ctx_close(ctx);
-	t = now_ns() - t;
-	ret = vfm_ctx_open(ctx, b, 1);
-	return ret ? ret : t;
+	s->v[0] = now_ns() - t;
+	s->v[1] = -1;
+	return vfm_ctx_open(ctx, b, 1);
+}
+
+/* A group needing a new domain joins: every mapping is replayed. */
+static int replay(struct vfm_ctx *ctx, char *buf, size_t size,
+		  struct sample *s)
+{
+	long long t;
+	int ret;
+
+	ret = vfm_map(ctx->container, IOVA, buf, size, RW);
+	if (ret)
+		return ret;
+	t = now_ns();
+	ret = vfm_ctx_attach_mock(ctx, 0);
+	s->v[0] = now_ns() - t;
+	s->v[1] = -1;
+	if (!ret)
+		ret = vfm_ctx_detach_mock(ctx, 0);
+	return ret ?: vfm_unmap(ctx->container, IOVA, size, 0, NULL);
 }
 
 static const struct bench_case cases[] = {
-	{ "map+unmap 64 MiB, 4 KiB pages", 64 << 20, MADV_NOHUGEPAGE,
-	  map_unmap },
-	{ "map+unmap 64 MiB, 2 MiB THP", 64 << 20, MADV_HUGEPAGE, map_unmap },
-	{ "4096 mappings of 4 KiB, unmap all", NSMALL * SMALL,
-	  MADV_NOHUGEPAGE, many_small },
-	{ "close a container with 64 MiB mapped", 64 << 20, MADV_HUGEPAGE,
-	  release },
+	{ "512 MiB of 4 KiB pages", { "map", "unmap" }, NS,
+	  anon_4k, unmap_buf, map_then_unmap },
+	{ "512 MiB of THP", { "map", "unmap" }, NS,
+	  anon_thp, unmap_buf, map_then_unmap },
+	{ "512 MiB of hugetlbfs 2 MiB pages", { "map", "unmap" }, NS,
+	  hugetlb_2m, unmap_buf, map_then_unmap },
+	{ "1 GiB hugetlbfs page", { "map", "unmap" }, NS,
+	  hugetlb_1g, unmap_buf, map_then_unmap },
+	{ "1 GiB BAR (PFNMAP)", { "map", "unmap" }, NS,
+	  bar_map, bar_unmap, map_then_unmap },
+	{ "8192 mappings of 4 KiB, one by one", { "map", "unmap" }, NS,
+	  small_4k, unmap_buf, one_by_one },
+	{ "4 KiB map+unmap pairs", { "pairs/s", NULL }, OPS,
+	  small_4k, unmap_buf, pairs },
+	{ "kernel memory per mapping", { "4 KiB", "512 MiB" }, BYTES,
+	  anon_4k, unmap_buf, memory },
+	{ "close a container with 512 MiB", { "close", NULL }, NS,
+	  anon_4k, unmap_buf, release },
+	{ "replay 512 MiB into a mock domain", { "attach", NULL }, NS,
+	  anon_4k, unmap_buf, replay },
 };
 
 static int cmp_ll(const void *a, const void *b)
@@ -101,75 +334,108 @@ static int cmp_ll(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* A 2 MiB aligned buffer, touched, with @advice. */
-static char *buffer(size_t size, int advice, char **raw)
+static void print(const struct bench_case *bc, int k, long long t1,
+		  long long mirror)
 {
-	char *buf;
+	char name[96];
 
-	*raw = mmap(NULL, size + (2 << 20), PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (*raw == MAP_FAILED)
-		return NULL;
-	buf = (char *)(((uintptr_t)*raw + (2 << 20) - 1) &
-		       ~(uintptr_t)((2 << 20) - 1));
-	madvise(buf, size, advice);
-	memset(buf, 1, size);
-	return buf;
+	snprintf(name, sizeof(name), "%s: %s", bc->name, bc->what[k]);
+	switch (bc->unit) {
+	case NS:
+		printf("%-50s %11.2f ms %11.2f ms %6.2f\n", name, t1 / 1e6,
+		       mirror / 1e6, (double)mirror / t1);
+		break;
+	case OPS:
+		printf("%-50s %11lld /s %11lld /s %6.2f\n", name, t1, mirror,
+		       (double)mirror / t1);
+		break;
+	case BYTES:
+		if (t1 > 0)
+			printf("%-50s %12lld B %12lld B %6.2f\n", name, t1,
+			       mirror, (double)mirror / t1);
+		else
+			printf("%-50s %12lld B %12lld B %6s\n", name, t1,
+			       mirror, "-");
+		break;
+	}
 }
 
-int main(void)
+static bool wanted(const char *name, int argc, char **argv)
+{
+	const char *env = getenv("VFM_BENCH"), *p;
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strncmp(name, argv[i], strlen(argv[i])))
+			return true;
+	if (argc > 1)
+		return false;
+	if (!env || !*env)
+		return true;
+	for (p = env; *p; p += strcspn(p, ","), p += !!*p)
+		if (strcspn(p, ",") && !strncmp(name, p, strcspn(p, ",")))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
 {
 	static const struct vfm_backend backends[2] = {
 		VFM_BACKEND_TYPE1, VFM_BACKEND_MIRROR,
 	};
+	long long v[2][2][ROUNDS];
 	struct vfm_ctx ctx[2];
-	long long t[2][ROUNDS];
+	int i, k, r, ret, failed = 0;
 	unsigned int c;
-	int i, r, ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (i = 0; i < 2; i++) {
-		ret = vfm_ctx_open(&ctx[i], &backends[i], 1);
-		if (ret) {
-			printf("cannot open a %s container: %s\n",
-			       backends[i].module, strerror(-ret));
-			return 1;
-		}
-		/* One group cannot be in two containers: take turns. */
-		vfm_ctx_close(&ctx[i]);
-	}
-
-	printf("vfio-mirror-bench: median of %d rounds, backends alternating\n\n",
+	printf("vfio-mirror-bench: median of %d rounds, backends alternating, ",
 	       ROUNDS);
-	printf("%-40s %12s %12s %8s\n", "case", "type1 ms", "mirror ms",
+	printf("ratio vfio-mirror / type1\n\n");
+	printf("%-50s %14s %14s %6s\n", "case", "type1", "vfio-mirror",
 	       "ratio");
 	for (c = 0; c < ARRAY_SIZE(cases); c++) {
 		const struct bench_case *bc = &cases[c];
-		char *raw, *buf = buffer(bc->size, bc->advice, &raw);
+		struct sample s;
+		size_t size;
+		char *buf;
 
-		if (!buf)
-			return 1;
-		for (r = 0; r < ROUNDS; r++) {
-			for (i = 0; i < 2; i++) {
+		if (!wanted(bc->name, argc, argv))
+			continue;
+		buf = bc->alloc(&size);
+		if (!buf) {
+			printf("%-50s skipped: %s\n", bc->name,
+			       strerror(errno));
+			continue;
+		}
+		for (r = 0, ret = 0; r < ROUNDS && !ret; r++) {
+			/* One group cannot be in two containers: take turns. */
+			for (i = 0; i < 2 && !ret; i++) {
 				ret = vfm_ctx_open(&ctx[i], &backends[i], 1);
-				if (ret)
-					return 1;
-				t[i][r] = bc->run(&ctx[i], buf, bc->size);
+				if (!ret)
+					ret = bc->run(&ctx[i], buf, size, &s);
 				vfm_ctx_close(&ctx[i]);
-				if (t[i][r] < 0) {
-					printf("%s on %s: %s\n", bc->name,
+				v[i][0][r] = s.v[0];
+				v[i][1][r] = s.v[1];
+				if (ret)
+					printf("%-50s %s: %s\n", bc->name,
 					       backends[i].module,
-					       strerror((int)-t[i][r]));
-					return 1;
-				}
+					       strerror(-ret));
 			}
 		}
-		for (i = 0; i < 2; i++)
-			qsort(t[i], ROUNDS, sizeof(t[i][0]), cmp_ll);
-		printf("%-40s %12.2f %12.2f %8.2f\n", bc->name,
-		       t[0][ROUNDS / 2] / 1e6, t[1][ROUNDS / 2] / 1e6,
-		       (double)t[1][ROUNDS / 2] / t[0][ROUNDS / 2]);
-		munmap(raw, bc->size + (2 << 20));
+		bc->free(buf, size);
+		if (ret) {
+			failed++;
+			continue;
+		}
+		for (k = 0; k < 2; k++) {
+			if (!bc->what[k])
+				continue;
+			for (i = 0; i < 2; i++)
+				qsort(v[i][k], ROUNDS, sizeof(v[i][k][0]),
+				      cmp_ll);
+			print(bc, k, v[0][k][ROUNDS / 2], v[1][k][ROUNDS / 2]);
+		}
 	}
-	return 0;
+	return failed ? 1 : 0;
 }
