@@ -24,7 +24,7 @@ static atomic_t vfm_container_ids = ATOMIC_INIT(0);
 static int vfm_info_show(struct seq_file *m, void *unused)
 {
 	struct vfm_container *c = m->private;
-	u64 mappings = 0, bytes = 0, pinned = 0, locked = 0;
+	u64 mappings = 0, bytes = 0;
 	unsigned int ndomains = 0, ngroups = 0, i;
 	struct vfm_domain *d;
 	struct vfm_group *g;
@@ -36,8 +36,6 @@ static int vfm_info_show(struct seq_file *m, void *unused)
 
 		mappings++;
 		bytes += vfm_dma_size(dma);
-		locked += dma->locked;
-		pinned += dma->pinned;
 	}
 	list_for_each_entry(d, &c->domains, next) {
 		ndomains++;
@@ -48,7 +46,8 @@ static int vfm_info_show(struct seq_file *m, void *unused)
 	seq_printf(m, "type %#lx\nowner %d %s\n", c->type, c->owner_pid,
 		   c->owner_comm);
 	seq_printf(m, "mappings %llu\nmapped_bytes %llu\n", mappings, bytes);
-	seq_printf(m, "pinned_pages %llu\nlocked_pages %llu\n", pinned, locked);
+	seq_printf(m, "pinned_pages %llu\nlocked_pages %llu\n",
+		   c->pinned_pages, c->locked_pages);
 	seq_printf(m, "dma_avail %u\n", c->dma_avail);
 	seq_printf(m, "domains %u\ngroups %u\n", ndomains, ngroups);
 	seq_printf(m, "replays %llu\nreplay_failures %llu\nreplay_ns %llu\n",

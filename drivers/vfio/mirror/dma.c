@@ -96,7 +96,9 @@ static void vfm_shape_add(struct vfm_dma *dma, struct vfm_shape *sh,
 	for (i = 0; i < b->nr_runs; i++) {
 		const struct vfm_run *run = &b->runs[i];
 
-		if (sh->any && !vfm_run_joins(&sh->last, run->pfn, run->rsvd))
+		if (!sh->any)
+			dma->pfn = run->pfn;
+		else if (!vfm_run_joins(&sh->last, run->pfn, run->rsvd))
 			dma->order = min_t(unsigned int, dma->order, __ffs(at));
 		sh->any = true;
 		sh->last = *run;
@@ -114,6 +116,7 @@ static void vfm_dma_put_frames(struct vfm_container *c, struct vfm_dma *dma,
 			       u64 size, bool unmap)
 {
 	dma_addr_t iova = vfm_dma_iova(dma);
+	struct vfm_tally t = {};
 	struct vfm_batch b;
 	u64 off, len;
 
@@ -126,14 +129,14 @@ static void vfm_dma_put_frames(struct vfm_container *c, struct vfm_dma *dma,
 		len = vfm_domain_read_back(c, dma, iova + off, size - off, &b);
 		if (unmap)
 			vfm_domain_unmap(c, iova + off, len);
-		vfm_batch_unpin(&b, dma);
+		vfm_batch_unpin(&b, dma, &t);
 		cond_resched();
 	}
 	vfm_batch_fini(&b);
 
-	WARN_ON(dma->pinned);
-	if (dma->locked && vfm_charge(dma, -(long)dma->locked))
-		WARN_ON(dma->locked);
+	c->pinned_pages -= t.pinned;
+	c->locked_pages -= t.charged;
+	vfm_charge(dma->owner, -(long)t.charged);
 }
 
 static void vfm_dma_free(struct vfm_dma *dma)
@@ -163,7 +166,7 @@ static int vfm_dma_fill(struct vfm_container *c, struct vfm_dma *dma)
 {
 	unsigned long npages = vfm_dma_size(dma) >> PAGE_SHIFT, done = 0;
 	struct vfm_shape shape = {};
-	unsigned long charge;
+	struct vfm_tally t, undo = {};
 	struct vfm_batch b;
 	dma_addr_t iova;
 	long got;
@@ -178,21 +181,23 @@ static int vfm_dma_fill(struct vfm_container *c, struct vfm_dma *dma)
 		}
 		iova = vfm_dma_iova(dma) + ((u64)done << PAGE_SHIFT);
 		got = vfm_batch_pin(&b, dma, dma->vaddr + (done << PAGE_SHIFT),
-				    npages - done, &charge);
+				    npages - done, &t);
 		if (got < 0) {
 			ret = got;
 			break;
 		}
-		ret = vfm_charge(dma, charge);
+		ret = vfm_charge(dma->owner, t.charged);
 		if (!ret) {
 			ret = vfm_domain_map_batch(c, dma, iova, &b);
 			if (ret)
-				vfm_charge(dma, -(long)charge);
+				vfm_charge(dma->owner, -(long)t.charged);
 		}
 		if (ret) {
-			vfm_batch_unpin(&b, dma);
+			vfm_batch_unpin(&b, dma, &undo);
 			break;
 		}
+		c->pinned_pages += t.pinned;
+		c->locked_pages += t.charged;
 		vfm_shape_add(dma, &shape, iova, &b);
 		done += got;
 		cond_resched();
@@ -313,7 +318,7 @@ out_unlock:
 int vfm_dma_unmap(struct vfm_container *c, dma_addr_t iova, u64 size,
 		  bool all, u64 *unmapped)
 {
-	struct vfm_dma *dma, *next;
+	struct vfm_dma *dma = NULL, *next;
 	dma_addr_t last;
 	u64 pgsize;
 	int ret;
@@ -340,17 +345,21 @@ int vfm_dma_unmap(struct vfm_container *c, dma_addr_t iova, u64 size,
 			goto out_unlock;
 		}
 		if (c->v2) {
+			/* The first is the mapping at @iova, if there is one. */
 			dma = vfm_dma_first(c, iova, iova);
 			if (dma && vfm_dma_iova(dma) != iova)
 				goto out_unlock;
-			dma = vfm_dma_first(c, last, last);
-			if (dma && vfm_dma_last(dma) != last)
+			next = dma && vfm_dma_last(dma) >= last ? dma :
+			       vfm_dma_first(c, last, last);
+			if (next && vfm_dma_last(next) != last)
 				goto out_unlock;
 		}
 	}
 
 	ret = 0;
-	for (dma = vfm_dma_first(c, iova, last); dma; dma = next) {
+	if (!dma)
+		dma = vfm_dma_first(c, iova, last);
+	for (; dma; dma = next) {
 		if (!c->v2 && vfm_dma_iova(dma) < iova)
 			break;
 		next = vfm_dma_next(dma, iova, last);

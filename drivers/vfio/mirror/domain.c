@@ -215,7 +215,7 @@ void vfm_domain_unmap(struct vfm_container *c, dma_addr_t iova, u64 size)
  * @b: filled with runs of the frames, as many as it holds.
  *
  * One lookup per block of 2^@dma->order pages: each is physically
- * contiguous, of one kind.
+ * contiguous, of one kind; none for a mapping that is one run.
  *
  * Return: the bytes from @iova that the runs of @b cover, at least one
  * page.
@@ -232,14 +232,20 @@ u64 vfm_domain_read_back(struct vfm_container *c, struct vfm_dma *dma,
 	lockdep_assert_held(&c->lock);
 
 	b->nr_runs = 0;
+	if (dma->order == VFM_DMA_ORDER_MAX) {
+		unsigned long pfn = dma->pfn +
+				    ((iova - vfm_dma_iova(dma)) >> PAGE_SHIFT);
+
+		vfm_batch_add(b, pfn, size >> PAGE_SHIFT, vfm_pfn_rsvd(pfn));
+		return size;
+	}
 	while (done < size) {
 		dma_addr_t at = iova + done;
 		u64 len = min(block - (at & (block - 1)), size - done);
 		unsigned long pfn = PHYS_PFN(iommu_iova_to_phys(dom, at));
 		struct vfm_run *last = b->nr_runs ?
 				       &b->runs[b->nr_runs - 1] : NULL;
-		bool rsvd = is_zero_pfn(pfn) ||
-			    (dma->flags & VFM_DMA_PFNMAP && vfm_pfn_rsvd(pfn));
+		bool rsvd = vfm_pfn_rsvd(pfn);
 
 		WARN_ON_ONCE(!pfn);
 		if (b->nr_runs == b->cap && !vfm_run_joins(last, pfn, rsvd))

@@ -107,8 +107,8 @@ void vfm_owner_put(struct vfm_owner *o)
 }
 
 /**
- * vfm_charge() - charge (@npages > 0) or uncharge (< 0) a mapping's pages
- * @dma: the mapping.
+ * vfm_charge() - charge (@npages > 0) or uncharge (< 0) pages
+ * @o: the owner of the mapping they are in.
  * @npages: pages.
  *
  * Uncharging takes mmap_lock without a killable wait: a pending fatal
@@ -118,9 +118,8 @@ void vfm_owner_put(struct vfm_owner *o)
  * Return: 0; -ENOMEM beyond RLIMIT_MEMLOCK; -EINTR when a fatal signal
  * is pending; -ESRCH when the mm is gone.
  */
-int vfm_charge(struct vfm_dma *dma, long npages)
+int vfm_charge(struct vfm_owner *o, long npages)
 {
-	struct vfm_owner *o = dma->owner;
 	int ret;
 
 	if (!npages)
@@ -147,10 +146,8 @@ int vfm_charge(struct vfm_dma *dma, long npages)
 out:
 	mmput(o->mm);
 out_count:
-	if (!ret || npages < 0) {
-		dma->locked += npages;
+	if (!ret || npages < 0)
 		atomic64_add(npages, &vfm_stats.locked_pages);
-	}
 	return ret;
 }
 
@@ -389,7 +386,7 @@ static long vfm_pfnmap_run(struct mm_struct *mm, unsigned long vaddr,
  * @dma: the mapping, owned by the current process.
  * @vaddr: user address of the first page.
  * @npages: pages wanted, at least one; fewer may come.
- * @charge: set to the pages to charge for the batch.
+ * @t: set to the frames pinned and the pages to charge for the batch.
  *
  * Context: process context of @dma's owner.
  * Return: the pages in the batch's runs (> 0), or an errno with nothing
@@ -399,7 +396,7 @@ static long vfm_pfnmap_run(struct mm_struct *mm, unsigned long vaddr,
  */
 long vfm_batch_pin(struct vfm_batch *b, struct vfm_dma *dma,
 		   unsigned long vaddr, unsigned long npages,
-		   unsigned long *charge)
+		   struct vfm_tally *t)
 {
 	unsigned int flags = FOLL_LONGTERM;
 	bool write = dma->prot & IOMMU_WRITE;
@@ -410,20 +407,21 @@ long vfm_batch_pin(struct vfm_batch *b, struct vfm_dma *dma,
 		flags |= FOLL_WRITE;
 	npages = min_t(unsigned long, npages, b->cap);
 	b->nr_runs = 0;
-	*charge = 0;
+	*t = (struct vfm_tally){};
 
 	got = pin_user_pages_fast(vaddr, npages, flags, b->pages);
 	if (got > 0) {
-		*charge = vfm_batch_runs(b, dma, got, &zero);
+		t->charged = vfm_batch_runs(b, dma, got, &zero);
 		if (dma->flags & VFM_DMA_PFNMAP &&
 		    dma->flags & VFM_DMA_RSVD_PINNED) {
 			/* Every one of them: none is mapped yet. */
 			unpin_user_pages(b->pages, got);
 			b->nr_runs = 0;
+			t->charged = 0;
 			return -EFAULT;
 		}
-		dma->pinned += got - zero;
-		atomic64_add(got - zero, &vfm_stats.pinned_pages);
+		t->pinned = got - zero;
+		atomic64_add(t->pinned, &vfm_stats.pinned_pages);
 		return got;
 	}
 
@@ -445,11 +443,14 @@ long vfm_batch_pin(struct vfm_batch *b, struct vfm_dma *dma,
  * @b: runs of @dma's frames, pinned by vfm_batch_pin() or read back from
  *	a domain that maps them no more, with the IOTLBs flushed.
  * @dma: the mapping.
+ * @t: the frames unpinned and the pages to uncharge are added to it.
  *
  * Frames the device may have written are marked dirty.  The charge is
- * the caller's to return.
+ * the caller's to return: the frames that are not vfm_pfn_rsvd(), as
+ * pinning counted them.
  */
-void vfm_batch_unpin(struct vfm_batch *b, struct vfm_dma *dma)
+void vfm_batch_unpin(struct vfm_batch *b, struct vfm_dma *dma,
+		     struct vfm_tally *t)
 {
 	bool dirty = dma->prot & IOMMU_WRITE;
 	unsigned int i;
@@ -457,12 +458,14 @@ void vfm_batch_unpin(struct vfm_batch *b, struct vfm_dma *dma)
 	for (i = 0; i < b->nr_runs; i++) {
 		const struct vfm_run *run = &b->runs[i];
 
+		if (!run->rsvd)
+			t->charged += run->npages;
 		if (is_zero_pfn(run->pfn) ||
 		    (dma->flags & VFM_DMA_PFNMAP && run->rsvd))
 			continue;
 		unpin_user_page_range_dirty_lock(pfn_to_page(run->pfn),
 						 run->npages, dirty);
-		dma->pinned -= run->npages;
+		t->pinned += run->npages;
 		atomic64_sub(run->npages, &vfm_stats.pinned_pages);
 	}
 	b->nr_runs = 0;

@@ -186,28 +186,39 @@ struct vfm_run {
  *	IOVA of the mapping.
  * @vaddr: user virtual address of the first byte.
  * @owner: where the pages were pinned from and are charged to.
- * @locked: pages charged to @owner's locked_vm.
- * @pinned: frames pinned (pin_user_pages_fast()), to be unpinned.
+ * @pfn: with @order VFM_DMA_ORDER_MAX, the first of the mapping's frames,
+ *	which are all contiguous.
  * @prot: IOMMU_READ and/or IOMMU_WRITE, from the device's point of view.
  * @order: every naturally aligned block of 2^@order pages of IOVA inside
  *	the mapping is backed by physically contiguous frames of one kind
- *	(pinned, or VM_PFNMAP): reading the frames back from a domain takes
- *	one lookup per block.
+ *	(charged or not): reading the frames back from a domain takes one
+ *	lookup per block, and none with VFM_DMA_ORDER_MAX.
  * @flags: VFM_DMA_*.
  *
  * The frames are not recorded here: they are read back from the
  * container's first domain (pin.c, domain.c), as type1 and iommufd do,
  * so a mapping costs the same whatever the fragmentation of its memory.
+ * Which of them are charged is read back too (vfm_pfn_rsvd()), as type1
+ * does.
  */
 struct vfm_dma {
 	struct interval_tree_node node;
 	unsigned long vaddr;
 	struct vfm_owner *owner;
-	unsigned long locked;
-	unsigned long pinned;
+	unsigned long pfn;
 	int prot;
 	u8 order;
 	u8 flags;
+};
+
+/**
+ * struct vfm_tally - frames pinned and pages charged by an operation
+ * @pinned: frames pinned, or unpinned.
+ * @charged: pages charged to locked_vm, or to uncharge.
+ */
+struct vfm_tally {
+	unsigned long pinned;
+	unsigned long charged;
 };
 
 static inline dma_addr_t vfm_dma_iova(const struct vfm_dma *dma)
@@ -321,6 +332,8 @@ struct vfm_domain {
  * @v2: unmap follows the type1v2 rules (no splitting of mappings).
  * @dmas: the user's mappings (struct vfm_dma), by IOVA.
  * @dma_avail: how many more mappings may be created.
+ * @pinned_pages: frames its mappings hold pinned.
+ * @locked_pages: pages they charge to locked_vm.
  * @owner: the owner of the last mapping made, for the next one to share.
  * @domains: the iommu_domains mirroring @dmas (struct vfm_domain).
  * @iova: IOVA ranges every attached group can use.
@@ -348,6 +361,8 @@ struct vfm_container {
 	bool v2;
 	struct rb_root_cached dmas;
 	unsigned int dma_avail;
+	u64 pinned_pages;
+	u64 locked_pages;
 	struct vfm_owner *owner;
 	struct list_head domains;
 	struct vfm_iova iova;
@@ -423,9 +438,10 @@ void vfm_batch_add(struct vfm_batch *b, unsigned long pfn,
 		   unsigned long npages, bool rsvd);
 long vfm_batch_pin(struct vfm_batch *b, struct vfm_dma *dma,
 		   unsigned long vaddr, unsigned long npages,
-		   unsigned long *charge);
-void vfm_batch_unpin(struct vfm_batch *b, struct vfm_dma *dma);
-int vfm_charge(struct vfm_dma *dma, long npages);
+		   struct vfm_tally *t);
+void vfm_batch_unpin(struct vfm_batch *b, struct vfm_dma *dma,
+		     struct vfm_tally *t);
+int vfm_charge(struct vfm_owner *o, long npages);
 bool vfm_pfn_rsvd(unsigned long pfn);
 
 /* domain.c: the mirror */
