@@ -342,16 +342,16 @@ static void print(const struct bench_case *bc, int k, long long t1,
 	snprintf(name, sizeof(name), "%s: %s", bc->name, bc->what[k]);
 	switch (bc->unit) {
 	case NS:
-		printf("%-50s %11.2f ms %11.2f ms %6.2f\n", name, t1 / 1e6,
+		printf("%-50s %11.2f ms %11.2f ms %6.3f\n", name, t1 / 1e6,
 		       mirror / 1e6, (double)mirror / t1);
 		break;
 	case OPS:
-		printf("%-50s %11lld /s %11lld /s %6.2f\n", name, t1, mirror,
+		printf("%-50s %11lld /s %11lld /s %6.3f\n", name, t1, mirror,
 		       (double)mirror / t1);
 		break;
 	case BYTES:
 		if (t1 > 0)
-			printf("%-50s %12lld B %12lld B %6.2f\n", name, t1,
+			printf("%-50s %12lld B %12lld B %6.3f\n", name, t1,
 			       mirror, (double)mirror / t1);
 		else
 			printf("%-50s %12lld B %12lld B %6s\n", name, t1,
