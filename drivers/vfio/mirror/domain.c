@@ -236,7 +236,8 @@ u64 vfm_domain_read_back(struct vfm_container *c, struct vfm_dma *dma,
 		unsigned long pfn = dma->pfn +
 				    ((iova - vfm_dma_iova(dma)) >> PAGE_SHIFT);
 
-		vfm_batch_add(b, pfn, size >> PAGE_SHIFT, vfm_pfn_rsvd(pfn));
+		vfm_batch_add(b, pfn, size >> PAGE_SHIFT,
+			      dma->flags & VFM_DMA_RSVD && vfm_pfn_rsvd(pfn));
 		return size;
 	}
 	while (done < size) {
@@ -245,7 +246,7 @@ u64 vfm_domain_read_back(struct vfm_container *c, struct vfm_dma *dma,
 		unsigned long pfn = PHYS_PFN(iommu_iova_to_phys(dom, at));
 		struct vfm_run *last = b->nr_runs ?
 				       &b->runs[b->nr_runs - 1] : NULL;
-		bool rsvd = vfm_pfn_rsvd(pfn);
+		bool rsvd = dma->flags & VFM_DMA_RSVD && vfm_pfn_rsvd(pfn);
 
 		WARN_ON_ONCE(!pfn);
 		if (b->nr_runs == b->cap && !vfm_run_joins(last, pfn, rsvd))

@@ -273,6 +273,8 @@ static unsigned long vfm_batch_runs(struct vfm_batch *b, struct vfm_dma *dma,
 			*zero += j - i;
 		else
 			dma->flags |= VFM_DMA_RSVD_PINNED;
+		if (rsvd && is_zero_page(page))
+			dma->flags |= VFM_DMA_ZERO;
 		vfm_batch_add(b, page_to_pfn(page), j - i, rsvd);
 	}
 	return charge;

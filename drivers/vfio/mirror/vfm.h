@@ -176,6 +176,10 @@ struct vfm_run {
 /* &vfm_dma.flags */
 #define VFM_DMA_PFNMAP		BIT(0)	/* has frames of a VM_PFNMAP mapping */
 #define VFM_DMA_RSVD_PINNED	BIT(1)	/* pinned a PageReserved page */
+#define VFM_DMA_ZERO		BIT(2)	/* has the zero page */
+/* Frames of the mapping may be vfm_pfn_rsvd(): read back, each is tested. */
+#define VFM_DMA_RSVD		(VFM_DMA_PFNMAP | VFM_DMA_RSVD_PINNED | \
+				 VFM_DMA_ZERO)
 
 /* &vfm_dma.order when no run boundary lies inside the mapping. */
 #define VFM_DMA_ORDER_MAX	40
@@ -199,7 +203,7 @@ struct vfm_run {
  * container's first domain (pin.c, domain.c), as type1 and iommufd do,
  * so a mapping costs the same whatever the fragmentation of its memory.
  * Which of them are charged is read back too (vfm_pfn_rsvd()), as type1
- * does.
+ * does, in a mapping that has frames of both kinds (VFM_DMA_RSVD).
  */
 struct vfm_dma {
 	struct interval_tree_node node;
