@@ -91,7 +91,7 @@ static bool vfm_domain_compatible(const struct vfm_domain *a,
 static int vfm_map_runs(struct iommu_domain *dom, dma_addr_t iova,
 			struct vfm_batch *b, int prot)
 {
-	unsigned int i = 0, n;
+	unsigned int i = 0, n, k;
 	u64 done = 0, len;
 	ssize_t ret;
 
@@ -103,11 +103,15 @@ static int vfm_map_runs(struct iommu_domain *dom, dma_addr_t iova,
 			if (!pfn_valid(run->pfn) ||
 			    run->npages > (SZ_1G >> PAGE_SHIFT))
 				break;
-			sg_set_page(&b->sg[n], pfn_to_page(run->pfn),
-				    run->npages << PAGE_SHIFT, 0);
 			len += run->npages << PAGE_SHIFT;
 		}
 		if (n) {
+			sg_init_table(b->sg, n);
+			for (k = 0; k < n; k++)
+				sg_set_page(&b->sg[k],
+					    pfn_to_page(b->runs[i + k].pfn),
+					    b->runs[i + k].npages << PAGE_SHIFT,
+					    0);
 			ret = iommu_map_sg(dom, iova + done, b->sg, n, prot,
 					   GFP_KERNEL_ACCOUNT);
 			if (ret < 0)

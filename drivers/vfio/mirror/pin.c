@@ -120,11 +120,13 @@ void vfm_owner_put(struct vfm_owner *o)
  */
 int vfm_charge(struct vfm_owner *o, long npages)
 {
+	/* The caller's own mm cannot go while it runs in it. */
+	bool own = o->mm == current->mm;
 	int ret;
 
 	if (!npages)
 		return 0;
-	if (!mmget_not_zero(o->mm)) {
+	if (!own && !mmget_not_zero(o->mm)) {
 		ret = -ESRCH;
 		goto out_count;
 	}
@@ -144,7 +146,8 @@ int vfm_charge(struct vfm_owner *o, long npages)
 				    o->task->comm, task_pid_nr(o->task),
 				    task_rlimit(o->task, RLIMIT_MEMLOCK));
 out:
-	mmput(o->mm);
+	if (!own)
+		mmput(o->mm);
 out_count:
 	if (!ret || npages < 0)
 		atomic64_add(npages, &vfm_stats.locked_pages);
@@ -186,7 +189,6 @@ void vfm_batch_init(struct vfm_batch *b, unsigned long npages)
 			kvfree(sg);
 		}
 	}
-	sg_init_table(b->sg, b->cap);
 }
 
 /**
