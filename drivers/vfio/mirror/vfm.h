@@ -96,7 +96,7 @@ bool vfm_claims_type(unsigned long type);
  * struct vfm_stats - what every container of the module holds, together
  * @containers: containers open, not yet released.
  * @mappings: user mappings.
- * @pinned_pages: pages pinned with pin_user_pages_remote().
+ * @pinned_pages: pages pinned with pin_user_pages_fast().
  * @locked_pages: pages charged to a locked_vm.
  *
  * In debugfs, vfio_mirror/stats; all zero once every container is gone.
