@@ -82,6 +82,17 @@ static bool vfm_domain_compatible(const struct vfm_domain *a,
 	       a->enforce_cache_coherency == b->enforce_cache_coherency;
 }
 
+static void vfm_unmap_range(struct iommu_domain *dom, dma_addr_t iova,
+			    u64 size)
+{
+	size_t unmapped;
+
+	if (!size)
+		return;
+	unmapped = iommu_unmap(dom, iova, size);
+	WARN_ON(unmapped != size);
+}
+
 /*
  * Map the runs of @b at @iova into @dom: the frames with a struct page
  * with one iommu_map_sg(), so one IOTLB sync for the batch, those of
@@ -135,20 +146,8 @@ static int vfm_map_runs(struct iommu_domain *dom, dma_addr_t iova,
 	return 0;
 
 unwind:
-	if (done)
-		WARN_ON(iommu_unmap(dom, iova, done) != done);
+	vfm_unmap_range(dom, iova, done);
 	return ret;
-}
-
-static void vfm_domain_unmap_range(struct vfm_domain *d, dma_addr_t iova,
-				   u64 size)
-{
-	size_t unmapped;
-
-	if (!size)
-		return;
-	unmapped = iommu_unmap(d->domain, iova, size);
-	WARN_ON(unmapped != size);
 }
 
 /**
@@ -186,7 +185,7 @@ unwind:
 	list_for_each_entry(d, &c->domains, next) {
 		if (d == failed)
 			break;
-		vfm_domain_unmap_range(d, iova, size);
+		vfm_unmap_range(d->domain, iova, size);
 	}
 	return ret;
 }
@@ -207,7 +206,7 @@ void vfm_domain_unmap(struct vfm_container *c, dma_addr_t iova, u64 size)
 	lockdep_assert_held(&c->lock);
 
 	list_for_each_entry(d, &c->domains, next)
-		vfm_domain_unmap_range(d, iova, size);
+		vfm_unmap_range(d->domain, iova, size);
 }
 
 /**

@@ -269,14 +269,14 @@ static unsigned long vfm_batch_runs(struct vfm_batch *b, struct vfm_dma *dma,
 				break;
 
 		rsvd = !folio_test_large(folio) && PageReserved(page);
-		if (!rsvd)
+		if (!rsvd) {
 			charge += j - i;
-		else if (is_zero_page(page))
+		} else if (is_zero_page(page)) {
 			*zero += j - i;
-		else
-			dma->flags |= VFM_DMA_RSVD_PINNED;
-		if (rsvd && is_zero_page(page))
 			dma->flags |= VFM_DMA_ZERO;
+		} else {
+			dma->flags |= VFM_DMA_RSVD_PINNED;
+		}
 		vfm_batch_add(b, page_to_pfn(page), j - i, rsvd);
 	}
 	return charge;
