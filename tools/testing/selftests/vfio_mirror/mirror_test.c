@@ -256,17 +256,11 @@ TEST_F(mirror, mappings_reach_a_4k_only_mock_domain)
 /* Two 2 MiB huge pages: physically contiguous and aligned. */
 static char *hugetlb_alloc(struct __test_metadata *_metadata, long *old)
 {
-	char val[32];
 	char *p;
-	int fd;
 
-	fd = open("/proc/sys/vm/nr_hugepages", O_RDWR);
-	ASSERT_LE(0, fd);
-	ASSERT_LT(0, read(fd, val, sizeof(val) - 1));
-	*old = atol(val);
-	snprintf(val, sizeof(val), "%ld", *old + 2);
-	ASSERT_LT(0, pwrite(fd, val, strlen(val), 0));
-	close(fd);
+	*old = vfm_hugepages(-1);
+	ASSERT_LE(0, *old);
+	ASSERT_LE(0, vfm_hugepages(*old + 2));
 	p = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE,
 		 -1, 0);
@@ -276,17 +270,8 @@ static char *hugetlb_alloc(struct __test_metadata *_metadata, long *old)
 
 static void hugetlb_free(char *p, long old)
 {
-	char val[32];
-	int fd;
-
 	munmap(p, 2 * SZ_2M);
-	fd = open("/proc/sys/vm/nr_hugepages", O_WRONLY);
-	if (fd < 0)
-		return;
-	snprintf(val, sizeof(val), "%ld", old);
-	if (write(fd, val, strlen(val)) < 0)
-		return;
-	close(fd);
+	vfm_hugepages(old);
 }
 
 TEST_F(mirror, mappings_reach_a_2m_mock_domain_in_2m_pages)

@@ -40,30 +40,6 @@ FIXTURE_VARIANT(pages) {
 FIXTURE_VARIANT_ADD(pages, type1) { .b = VFM_BACKEND_TYPE1 };
 FIXTURE_VARIANT_ADD(pages, mirror) { .b = VFM_BACKEND_MIRROR };
 
-static long hugepages_set(long set)
-{
-	char val[32];
-	long old;
-	int fd;
-
-	fd = open("/proc/sys/vm/nr_hugepages", O_RDWR);
-	if (fd < 0)
-		return -1;
-	if (read(fd, val, sizeof(val) - 1) <= 0) {
-		close(fd);
-		return -1;
-	}
-	val[sizeof(val) - 1] = 0;
-	old = atol(val);
-	if (set >= 0) {
-		snprintf(val, sizeof(val), "%ld", set);
-		if (pwrite(fd, val, strlen(val), 0) < 0)
-			old = -1;
-	}
-	close(fd);
-	return old;
-}
-
 FIXTURE_SETUP(pages)
 {
 	self->hugepages = -1;
@@ -75,7 +51,7 @@ FIXTURE_SETUP(pages)
 	ASSERT_NE(NULL, self->dst);
 	ASSERT_EQ(0, vfm_map(self->ctx.container, IOVA_DST, self->dst, PG,
 			     RW));
-	self->hugepages = hugepages_set(-1);
+	self->hugepages = vfm_hugepages(-1);
 	self->vmlck = vfm_vmlck_kb();
 	self->pins = vfm_pins_outstanding();
 }
@@ -87,7 +63,7 @@ FIXTURE_TEARDOWN(pages)
 	vfm_ctx_close(&self->ctx);
 	vfm_free(self->dst, PG);
 	if (self->hugepages >= 0)
-		hugepages_set(self->hugepages);
+		vfm_hugepages(self->hugepages);
 	for (n = 0; n < VFM_MAX_MOCK; n++)
 		vfm_mock_reset(n);
 }
@@ -167,7 +143,7 @@ TEST_F(pages, a_mapping_of_hugetlb_thp_and_4k_pages)
 	long long pins = vfm_pins_outstanding();
 	char *va, *p;
 
-	ASSERT_LE(0, hugepages_set(self->hugepages + 1));
+	ASSERT_LE(0, vfm_hugepages(self->hugepages + 1));
 	va = mmap(NULL, size + SZ_2M, PROT_NONE,
 		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	ASSERT_NE(MAP_FAILED, va);
@@ -343,14 +319,14 @@ FIXTURE_SETUP(v1huge)
 	self->hugepages = -1;
 	if (!vfm_ctx_setup(_metadata, &self->ctx, &variant->b, 1))
 		return;
-	self->hugepages = hugepages_set(-1);
+	self->hugepages = vfm_hugepages(-1);
 }
 
 FIXTURE_TEARDOWN(v1huge)
 {
 	vfm_ctx_close(&self->ctx);
 	if (self->hugepages >= 0)
-		hugepages_set(self->hugepages);
+		vfm_hugepages(self->hugepages);
 }
 
 TEST_F(v1huge, a_partial_unmap_removes_a_huge_mapping_whole)
@@ -360,7 +336,7 @@ TEST_F(v1huge, a_partial_unmap_removes_a_huge_mapping_whole)
 	uint64_t unmapped;
 	char *huge;
 
-	ASSERT_LE(0, hugepages_set(self->hugepages + 2));
+	ASSERT_LE(0, vfm_hugepages(self->hugepages + 2));
 	huge = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE,
 		    -1, 0);

@@ -299,6 +299,41 @@ err:
 	return ret;
 }
 
+long vfm_hugepages(long set)
+{
+	char val[32];
+	ssize_t n;
+	long old;
+	int fd;
+
+	fd = open("/proc/sys/vm/nr_hugepages", O_RDWR);
+	if (fd < 0)
+		return -1;
+	n = read(fd, val, sizeof(val) - 1);
+	if (n <= 0) {
+		close(fd);
+		return -1;
+	}
+	val[n] = 0;
+	old = atol(val);
+	if (set >= 0) {
+		snprintf(val, sizeof(val), "%ld", set);
+		if (pwrite(fd, val, strlen(val), 0) < 0)
+			old = -1;
+	}
+	close(fd);
+	return old;
+}
+
+/* A BAR with nothing open or mapped. */
+static void vfm_bar_reset(struct vfm_bar *bar)
+{
+	memset(bar, 0, sizeof(*bar));
+	bar->container = -1;
+	bar->group_fd = -1;
+	bar->device_fd = -1;
+}
+
 int vfm_bar_open(struct vfm_bar *bar, const struct vfm_backend *b,
 		 unsigned int vendor, unsigned int device, int index,
 		 size_t skew)
@@ -310,10 +345,7 @@ int vfm_bar_open(struct vfm_bar *bar, const struct vfm_backend *b,
 	FILE *f;
 	int ret, i;
 
-	memset(bar, 0, sizeof(*bar));
-	bar->container = -1;
-	bar->group_fd = -1;
-	bar->device_fd = -1;
+	vfm_bar_reset(bar);
 	if (vfm_pci_find(vendor, device, bdf, 1) != 1)
 		return -ENODEV;
 
@@ -389,10 +421,7 @@ void vfm_bar_close(struct vfm_bar *bar)
 		close(bar->group_fd);
 	if (bar->container >= 0)
 		close(bar->container);
-	memset(bar, 0, sizeof(*bar));
-	bar->container = -1;
-	bar->group_fd = -1;
-	bar->device_fd = -1;
+	vfm_bar_reset(bar);
 }
 
 void vfm_edu_close(struct vfm_edu *edu)

@@ -246,6 +246,12 @@ int vfm_bar_open(struct vfm_bar *bar, const struct vfm_backend *b,
 		 size_t skew);
 void vfm_bar_close(struct vfm_bar *bar);
 
+/*
+ * The default hugetlbfs pool (/proc/sys/vm/nr_hugepages): its size, set
+ * to @set unless @set is negative; -1 if it cannot be read or set.
+ */
+long vfm_hugepages(long set);
+
 /* Mappings.  Return 0 or -errno. */
 int vfm_map(int container, uint64_t iova, void *vaddr, uint64_t size,
 	    uint32_t flags);
