@@ -13,6 +13,17 @@
  * a range is [iova, last] with last = iova + size - 1, computed with an
  * overflow check, so a mapping may end at 2^64 - 1, and a range that wraps
  * fails with -EOVERFLOW (6.12's type1 returns -EINVAL).
+ *
+ * In a container with only mediated groups nothing is pinned at map: the
+ * devices pin what they use (emul.c), and the first IOMMU group's replay
+ * pins every mapping (vfm_dma_pin_all()).  The pages devices hold are
+ * charged by their pins, never twice: a mapping's pinning skips them.
+ *
+ * Live update (VFIO_UPDATE_VADDR, as QEMU's CPR uses it): the user
+ * addresses of mappings are invalidated (VFIO_DMA_UNMAP_FLAG_VADDR) while
+ * their IOMMU mappings stay and devices go on with DMA, then given anew
+ * (VFIO_DMA_MAP_FLAG_VADDR), maybe by another process, which then takes
+ * over the mapping's locked_vm charge.
  */
 #include <linux/mm.h>
 #include <linux/overflow.h>
@@ -121,6 +132,8 @@ static void vfm_dma_put_frames(struct vfm_container *c, struct vfm_dma *dma,
 	u64 off, len;
 
 	lockdep_assert_held(&c->lock);
+	if (list_empty(&c->domains))
+		return;
 
 	/* Blocks the frames may be in: a small mapping needs no scratch. */
 	vfm_batch_init(&b, min(size >> PAGE_SHIFT,
@@ -134,9 +147,19 @@ static void vfm_dma_put_frames(struct vfm_container *c, struct vfm_dma *dma,
 	}
 	vfm_batch_fini(&b);
 
+	/* What devices hold pinned stays charged, by their pins. */
+	t.charged -= vfm_emul_charged(c, iova, iova + size - 1);
 	c->pinned_pages -= t.pinned;
 	c->locked_pages -= t.charged;
 	vfm_charge(dma->owner, -(long)t.charged);
+}
+
+/* A mapping with no frames pinned: its shape is that of no run yet. */
+static void vfm_dma_shape_reset(struct vfm_dma *dma)
+{
+	dma->pfn = 0;
+	dma->order = VFM_DMA_ORDER_MAX;
+	dma->flags &= ~VFM_DMA_RSVD;
 }
 
 static void vfm_dma_free(struct vfm_dma *dma)
@@ -152,6 +175,9 @@ static void vfm_dma_destroy(struct vfm_container *c, struct vfm_dma *dma,
 	lockdep_assert_held(&c->lock);
 
 	vfm_dma_put_frames(c, dma, vfm_dma_size(dma), unmap);
+	vfm_dirty_forget(c, dma);
+	if (dma->flags & VFM_DMA_VADDR_INVALID)
+		c->vaddr_invalid--;
 	interval_tree_remove(&dma->node, &c->dmas);
 	vfm_dma_free(dma);
 	c->dma_avail++;
@@ -186,6 +212,9 @@ static int vfm_dma_fill(struct vfm_container *c, struct vfm_dma *dma)
 			ret = got;
 			break;
 		}
+		/* Pages devices hold are charged by their pins. */
+		t.charged -= vfm_emul_charged(c, iova,
+					      iova + ((u64)got << PAGE_SHIFT) - 1);
 		ret = vfm_charge(dma->owner, t.charged);
 		if (!ret) {
 			ret = vfm_domain_map_batch(c, dma, iova, &b);
@@ -252,7 +281,8 @@ int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 
 	pgsize = vfm_min_pgsize(c);
 	ret = -EINVAL;
-	if ((size | iova | vaddr) & (pgsize - 1) || list_empty(&c->domains))
+	if ((size | iova | vaddr) & (pgsize - 1) ||
+	    (list_empty(&c->domains) && list_empty(&c->emul_groups)))
 		goto out_unlock;
 
 	ret = -EEXIST;
@@ -263,8 +293,12 @@ int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 	if (!c->dma_avail)
 		goto out_unlock;
 
+	/* Mediated groups alone have no IOMMU to limit the IOVAs. */
 	ret = -EINVAL;
-	if (!vfm_iova_covers(&c->iova, iova, last))
+	if (!list_empty(&c->domains) && !vfm_iova_covers(&c->iova, iova, last))
+		goto out_unlock;
+	ret = vfm_dirty_check_dma(c, size);
+	if (ret)
 		goto out_unlock;
 
 	ret = -ENOMEM;
@@ -280,9 +314,11 @@ int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 	dma->prot = prot;
 	dma->order = VFM_DMA_ORDER_MAX;
 
-	ret = vfm_dma_fill(c, dma);
-	if (ret)
-		goto out_free;
+	if (!list_empty(&c->domains)) {
+		ret = vfm_dma_fill(c, dma);
+		if (ret)
+			goto out_free;
+	}
 
 	interval_tree_insert(&dma->node, &c->dmas);
 	c->dma_avail--;
@@ -297,29 +333,56 @@ out_unlock:
 	return ret;
 }
 
+/* Invalidate the user address of @dma; undo the ones before it on -EINVAL. */
+static int vfm_dma_invalidate(struct vfm_container *c, struct vfm_dma *dma,
+			      dma_addr_t iova, dma_addr_t last)
+{
+	struct vfm_dma *d;
+
+	if (dma->flags & VFM_DMA_VADDR_INVALID) {
+		for (d = vfm_dma_first(c, iova, last); d != dma;
+		     d = vfm_dma_next(d, iova, last)) {
+			d->flags &= ~VFM_DMA_VADDR_INVALID;
+			c->vaddr_invalid--;
+		}
+		return -EINVAL;
+	}
+	dma->flags |= VFM_DMA_VADDR_INVALID;
+	c->vaddr_invalid++;
+	return 0;
+}
+
 /**
  * vfm_dma_unmap() - remove mappings (VFIO_IOMMU_UNMAP_DMA)
  * @c: container.
- * @iova: first IOVA of the range; 0 with @all.
- * @size: bytes in the range; 0 with @all.
- * @all: remove every mapping (VFIO_DMA_UNMAP_FLAG_ALL).
- * @unmapped: set to the number of bytes removed.
+ * @req: the range, and what to do with it.
+ * @unmapped: set to the number of bytes removed, or invalidated.
  *
  * Under the v2 rules the range must not cut a mapping in two; every
  * mapping inside it is removed.  Under the v1 rules (VFIO_TYPE1_IOMMU) a
  * mapping is removed whole when the range contains its first IOVA, and
- * nothing is removed when the range starts inside a mapping.
+ * nothing is removed when the range starts inside a mapping.  Mediated
+ * devices holding pages of a mapping are told to unpin them first.
+ *
+ * With @req->vaddr the mappings stay, mapped, and only their user
+ * addresses become invalid; with @req->bitmap their dirty pages are
+ * reported before they go.
  *
  * Return: 0, also when nothing was mapped in the range; -EINVAL for a zero
  * size, an IOVA or size not aligned to the smallest page size, a range
- * cutting a mapping under v2, @all with a non-zero @iova or @size, or a
- * released container; -EOVERFLOW when the range wraps.
+ * cutting a mapping under v2, @all with a non-zero @iova or @size, a
+ * bitmap while dirty tracking is off or of another page size, an address
+ * already invalid (nothing is then invalidated), or a released container;
+ * -EOVERFLOW when the range wraps; -EBUSY for @req->vaddr while a
+ * mediated group is attached, or when devices do not unpin; -EFAULT when
+ * the bitmap cannot be written (what was unmapped before stays unmapped).
  */
-int vfm_dma_unmap(struct vfm_container *c, dma_addr_t iova, u64 size,
-		  bool all, u64 *unmapped)
+int vfm_dma_unmap(struct vfm_container *c, const struct vfm_unmap *req,
+		  u64 *unmapped)
 {
-	struct vfm_dma *dma = NULL, *next;
-	dma_addr_t last;
+	dma_addr_t iova = req->iova, last, notified = 0;
+	struct vfm_dma *dma, *next;
+	unsigned int retries = 0;
 	u64 pgsize;
 	int ret;
 
@@ -327,33 +390,42 @@ int vfm_dma_unmap(struct vfm_container *c, dma_addr_t iova, u64 size,
 	ret = vfm_container_lock(c);
 	if (ret)
 		return ret;
+	ret = -EBUSY;
+	if (req->vaddr && !list_empty(&c->emul_groups))
+		goto out_unlock;
 	ret = -EINVAL;
 
 	pgsize = vfm_min_pgsize(c);
 	if (iova & (pgsize - 1))
 		goto out_unlock;
 
-	if (all) {
-		if (iova || size)
+	if (req->all) {
+		if (iova || req->size)
 			goto out_unlock;
 		last = VFM_IOVA_MAX;
 	} else {
-		if (!size || size & (pgsize - 1))
+		if (!req->size || req->size & (pgsize - 1))
 			goto out_unlock;
-		if (check_add_overflow(iova, size - 1, &last)) {
+		if (check_add_overflow(iova, req->size - 1, &last)) {
 			ret = -EOVERFLOW;
 			goto out_unlock;
 		}
-		if (c->v2) {
-			/* The first is the mapping at @iova, if there is one. */
-			dma = vfm_dma_first(c, iova, iova);
-			if (dma && vfm_dma_iova(dma) != iova)
-				goto out_unlock;
-			next = dma && vfm_dma_last(dma) >= last ? dma :
-			       vfm_dma_first(c, last, last);
-			if (next && vfm_dma_last(next) != last)
-				goto out_unlock;
-		}
+	}
+	if (req->bitmap && (!c->dirty_tracking || req->pgsize != pgsize))
+		goto out_unlock;
+
+again:
+	dma = NULL;
+	if (c->v2 && !req->all) {
+		ret = -EINVAL;
+		/* The first is the mapping at @iova, if there is one. */
+		dma = vfm_dma_first(c, iova, iova);
+		if (dma && vfm_dma_iova(dma) != iova)
+			goto out_unlock;
+		next = dma && vfm_dma_last(dma) >= last ? dma :
+		       vfm_dma_first(c, last, last);
+		if (next && vfm_dma_last(next) != last)
+			goto out_unlock;
 	}
 
 	ret = 0;
@@ -363,6 +435,30 @@ int vfm_dma_unmap(struct vfm_container *c, dma_addr_t iova, u64 size,
 		if (!c->v2 && vfm_dma_iova(dma) < iova)
 			break;
 		next = vfm_dma_next(dma, iova, last);
+		if (req->vaddr) {
+			ret = vfm_dma_invalidate(c, dma, iova, last);
+			if (ret) {
+				*unmapped = 0;
+				break;
+			}
+			*unmapped += vfm_dma_size(dma);
+			continue;
+		}
+		if (vfm_emul_pinned(c, vfm_dma_iova(dma), vfm_dma_last(dma))) {
+			ret = -EBUSY;
+			if (!vfm_emul_unmap_retry(vfm_dma_iova(dma), &notified,
+						  &retries))
+				break;
+			if (vfm_emul_notify_unmap(c, dma))
+				return -EINVAL;
+			goto again;
+		}
+		if (req->bitmap) {
+			ret = vfm_dirty_report(c, dma, req->bitmap, iova,
+					       req->pgsize);
+			if (ret)
+				break;
+		}
 		*unmapped += vfm_dma_size(dma);
 		vfm_dma_destroy(c, dma, true);
 	}
@@ -370,6 +466,173 @@ int vfm_dma_unmap(struct vfm_container *c, dma_addr_t iova, u64 size,
 out_unlock:
 	mutex_unlock(&c->lock);
 	return ret;
+}
+
+/* Pages of @dma charged to its owner: all but vfm_pfn_rsvd() frames. */
+static unsigned long vfm_dma_charged(struct vfm_container *c,
+				     struct vfm_dma *dma)
+{
+	dma_addr_t iova = vfm_dma_iova(dma);
+	u64 size = vfm_dma_size(dma), off, len;
+	unsigned long n = 0;
+	struct vfm_batch b;
+	unsigned int i;
+
+	if (list_empty(&c->domains))
+		return vfm_emul_charged(c, iova, vfm_dma_last(dma));
+	if (!(dma->flags & VFM_DMA_RSVD))
+		return size >> PAGE_SHIFT;
+	vfm_batch_init(&b, min(size >> PAGE_SHIFT,
+			       (size >> (dma->order + PAGE_SHIFT)) + 2));
+	for (off = 0; off < size; off += len) {
+		len = vfm_domain_read_back(c, dma, iova + off, size - off, &b);
+		for (i = 0; i < b.nr_runs; i++)
+			n += b.runs[i].rsvd ? 0 : b.runs[i].npages;
+		cond_resched();
+	}
+	vfm_batch_fini(&b);
+	return n;
+}
+
+/* The caller takes @dma over: its charge moves to the caller's mm. */
+static int vfm_dma_change_owner(struct vfm_container *c, struct vfm_dma *dma)
+{
+	struct vfm_owner *o;
+	unsigned long n;
+	int ret;
+
+	if (dma->owner->mm == current->mm)
+		return 0;
+	o = vfm_owner_get(c);
+	if (!o)
+		return -ENOMEM;
+	n = vfm_dma_charged(c, dma);
+	ret = vfm_charge(o, n);
+	if (ret) {
+		vfm_owner_put(o);
+		return ret;
+	}
+	/* A process image gone with exec took its locked_vm along. */
+	vfm_charge(dma->owner, -(long)n);
+	vfm_owner_put(dma->owner);
+	dma->owner = o;
+	return 0;
+}
+
+/**
+ * vfm_dma_set_vaddr() - give a mapping its user address again
+ *	(VFIO_IOMMU_MAP_DMA with VFIO_DMA_MAP_FLAG_VADDR)
+ * @c: container.
+ * @iova: the mapping's first IOVA.
+ * @vaddr: its new user address, in the caller's mm.
+ * @size: its size.
+ *
+ * When the caller's mm is not the mapping's, the mapping's locked_vm
+ * charge moves to the caller, as with type1.  The memory at @vaddr must
+ * be the memory that was mapped (the same memfd, say): nothing is
+ * pinned again, the IOMMU keeps translating to the pages pinned at map.
+ *
+ * Return: 0; -EINVAL for a zero size, an IOVA, address or size not
+ * aligned to the smallest page size, a mapping whose address is valid or
+ * that does not match @iova and @size exactly, or a released container;
+ * -EOVERFLOW when the range wraps; -ENOENT when nothing is mapped in the
+ * range; -ENOMEM beyond the caller's RLIMIT_MEMLOCK.
+ */
+int vfm_dma_set_vaddr(struct vfm_container *c, dma_addr_t iova,
+		      unsigned long vaddr, u64 size)
+{
+	unsigned long vlast;
+	struct vfm_dma *dma;
+	dma_addr_t last;
+	u64 pgsize;
+	int ret;
+
+	if (!size)
+		return -EINVAL;
+	if (check_add_overflow(iova, size - 1, &last) ||
+	    check_add_overflow(vaddr, size - 1, &vlast))
+		return -EOVERFLOW;
+	ret = vfm_container_lock(c);
+	if (ret)
+		return ret;
+	pgsize = vfm_min_pgsize(c);
+	ret = -EINVAL;
+	if ((size | iova | vaddr) & (pgsize - 1))
+		goto out_unlock;
+
+	dma = vfm_dma_first(c, iova, last);
+	if (!dma) {
+		ret = -ENOENT;
+	} else if (!(dma->flags & VFM_DMA_VADDR_INVALID) ||
+		   vfm_dma_iova(dma) != iova || vfm_dma_last(dma) != last) {
+		ret = -EINVAL;
+	} else {
+		ret = vfm_dma_change_owner(c, dma);
+		if (!ret) {
+			dma->vaddr = vaddr;
+			dma->flags &= ~VFM_DMA_VADDR_INVALID;
+			c->vaddr_invalid--;
+		}
+	}
+out_unlock:
+	mutex_unlock(&c->lock);
+	return ret;
+}
+
+/**
+ * vfm_dma_pin_all() - pin and map every mapping into the first domain
+ * @c: container, locked, whose only domain is new and empty: the first
+ *	IOMMU group joined a container of mediated groups.
+ *
+ * Return: 0, or the errno of vfm_dma_fill() with nothing pinned, charged
+ * or mapped.
+ */
+int vfm_dma_pin_all(struct vfm_container *c)
+{
+	struct rb_node *node, *undo;
+	int ret = 0;
+
+	lockdep_assert_held(&c->lock);
+	for (node = rb_first_cached(&c->dmas); node && !ret;
+	     node = rb_next(node)) {
+		struct vfm_dma *dma = rb_entry(node, struct vfm_dma, node.rb);
+
+		vfm_dma_shape_reset(dma);
+		ret = vfm_dma_fill(c, dma);
+		if (ret)
+			break;
+	}
+	if (!ret)
+		return 0;
+	for (undo = rb_first_cached(&c->dmas); undo != node;
+	     undo = rb_next(undo)) {
+		struct vfm_dma *dma = rb_entry(undo, struct vfm_dma, node.rb);
+
+		vfm_dma_put_frames(c, dma, vfm_dma_size(dma), true);
+		vfm_dma_shape_reset(dma);
+	}
+	return ret;
+}
+
+/**
+ * vfm_dma_unpin_all() - unpin every mapping, keeping them
+ * @c: container, locked, whose last domain is about to go while mediated
+ *	groups stay; no group is attached to the domain any more.
+ *
+ * What mediated devices hold stays pinned by them, and charged.
+ */
+void vfm_dma_unpin_all(struct vfm_container *c)
+{
+	struct rb_node *node;
+
+	lockdep_assert_held(&c->lock);
+	for (node = rb_first_cached(&c->dmas); node; node = rb_next(node)) {
+		struct vfm_dma *dma = rb_entry(node, struct vfm_dma, node.rb);
+
+		vfm_dma_put_frames(c, dma, vfm_dma_size(dma), false);
+		vfm_dma_shape_reset(dma);
+		cond_resched();
+	}
 }
 
 /**

@@ -39,6 +39,20 @@ static struct vfm_group *vfm_find_group(struct vfm_container *c,
 	return NULL;
 }
 
+/**
+ * vfm_domain_group() - an IOMMU group attached to a domain of @c
+ * @c: container, locked.
+ * @iommu_group: the group.
+ *
+ * Return: its vfm_group, or NULL (a mediated group is not in a domain).
+ */
+struct vfm_group *vfm_domain_group(struct vfm_container *c,
+				   struct iommu_group *iommu_group)
+{
+	lockdep_assert_held(&c->lock);
+	return vfm_find_group(c, iommu_group, NULL);
+}
+
 static int vfm_domain_alloc_cb(struct device *dev, void *data)
 {
 	struct iommu_domain **domain = data;
@@ -265,7 +279,9 @@ u64 vfm_domain_read_back(struct vfm_container *c, struct vfm_dma *dma,
 /*
  * Map every mapping of @c into the new domain @d, reading the frames back
  * from the first domain, and count it.  On failure the caller frees @d
- * with whatever it holds.
+ * with whatever it holds.  Without a first domain (the container had only
+ * mediated groups), the mappings are pinned into @d, and unpinned again
+ * on failure.
  */
 static int vfm_domain_replay(struct vfm_container *c, struct vfm_domain *d)
 {
@@ -278,6 +294,19 @@ static int vfm_domain_replay(struct vfm_container *c, struct vfm_domain *d)
 
 	if (RB_EMPTY_ROOT(&c->dmas.rb_root))
 		return 0;
+
+	if (list_empty(&c->domains)) {
+		list_add(&d->next, &c->domains);
+		ret = vfm_dma_pin_all(c);
+		list_del(&d->next);
+		for (node = rb_first_cached(&c->dmas); node && !ret;
+		     node = rb_next(node)) {
+			d->replayed_mappings++;
+			d->replayed_bytes += vfm_dma_size(rb_entry(node,
+						struct vfm_dma, node.rb));
+		}
+		goto out;
+	}
 
 	vfm_batch_init(&b, ULONG_MAX);
 	for (node = rb_first_cached(&c->dmas); node && !ret;
@@ -298,7 +327,7 @@ static int vfm_domain_replay(struct vfm_container *c, struct vfm_domain *d)
 		}
 	}
 	vfm_batch_fini(&b);
-
+out:
 	d->replay_ns = ktime_get_ns() - start;
 	c->replay_ns += d->replay_ns;
 	if (ret)
@@ -374,6 +403,10 @@ int vfm_domain_attach_group(struct vfm_container *c,
 
 	mutex_lock(&c->lock);
 
+	/* A replay may have to pin from user addresses. */
+	ret = -EBUSY;
+	if (c->vaddr_invalid)
+		goto out_unlock;
 	ret = -EINVAL;
 	if (vfm_find_group(c, iommu_group, NULL))
 		goto out_unlock;
@@ -449,11 +482,12 @@ int vfm_domain_attach_group(struct vfm_container *c,
 	if (!vfm_domain_pgsizes(c, nd))
 		goto out_detach;
 
-	ret = vfm_domain_replay(c, nd);
+	/* Before the replay, the last step that can fail. */
+	ret = vfm_msi_domain_prepare(nd, msi);
 	if (ret)
 		goto out_detach;
 
-	ret = vfm_msi_domain_prepare(nd, msi);
+	ret = vfm_domain_replay(c, nd);
 	if (ret)
 		goto out_detach;
 
@@ -462,6 +496,7 @@ int vfm_domain_attach_group(struct vfm_container *c,
 	list_add_tail(&nd->next, &c->domains);
 	vfm_domain_update_pgsize(c);
 done:
+	c->non_pinned_groups++;
 	vfm_fault_group_publish(c, g);
 	vfm_iova_replace(c, &iova);
 	vfm_free_resv_regions(&resv);
@@ -488,7 +523,9 @@ out_unlock:
  * @iommu_group: an attached group.
  *
  * A domain left without groups is freed.  When the last one goes, so do
- * all mappings: attaching a group is what granted the right to pin.
+ * all mappings: attaching a group is what granted the right to pin; but
+ * with mediated groups left, the mappings stay, unpinned but for what
+ * the mediated devices hold.
  */
 void vfm_domain_detach_group(struct vfm_container *c,
 			     struct iommu_group *iommu_group)
@@ -506,12 +543,22 @@ void vfm_domain_detach_group(struct vfm_container *c,
 	vfm_fault_group_retire(c, g);
 	iommu_detach_group(d->domain, iommu_group);
 	list_del(&g->next);
+	if (!g->pinned_scope) {
+		c->non_pinned_groups--;
+		/* It may have written anywhere since the last report. */
+		if (c->dirty_tracking)
+			vfm_dirty_all(c);
+	}
 	kfree(g);
 
 	if (list_empty(&d->groups)) {
 		/* The last domain holds the only record of the frames. */
-		if (list_is_singular(&c->domains))
-			vfm_dma_remove_all(c, false);
+		if (list_is_singular(&c->domains)) {
+			if (list_empty(&c->emul_groups))
+				vfm_dma_remove_all(c, false);
+			else
+				vfm_dma_unpin_all(c);
+		}
 		list_del(&d->next);
 		vfm_domain_free(d);
 		vfm_domain_update_pgsize(c);
@@ -552,6 +599,7 @@ void vfm_domain_release_all(struct vfm_container *c)
 			kfree(g);
 		}
 	}
+	vfm_emul_release(c);
 	vfm_dma_remove_all(c, false);
 	list_for_each_entry_safe(d, dtmp, &c->domains, next) {
 		list_del(&d->next);

@@ -6,13 +6,9 @@
  * flags, calls the core and copies results out.  The semantics, and the
  * errnos of everything past the flags check, live in dma.c, domain.c and
  * iova.c.
- *
- * Not implemented, and answered as an unknown request would be:
- * VFIO_DMA_MAP_FLAG_VADDR and VFIO_DMA_UNMAP_FLAG_VADDR (-EINVAL; the
- * VFIO_UPDATE_VADDR extension is reported absent),
- * VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP (-EINVAL, as type1 answers it
- * while dirty tracking is off) and VFIO_IOMMU_DIRTY_PAGES (-ENOTTY; the
- * migration capability is not reported, so a VMM does not try).
+ * Every request and flag of type1 6.12 is served, in type1's order of
+ * checks, so that the errno of a bad request is type1's (but for ranges
+ * that wrap: -EOVERFLOW, see dma.c).
  */
 #include <linux/iommu.h>
 #include <linux/overflow.h>
@@ -37,6 +33,12 @@ long vfm_check_extension(struct vfm_container *c, unsigned long ext)
 	case VFIO_MIRROR_IOMMU:
 	case VFIO_UNMAP_ALL:
 		return 1;
+	case VFIO_UPDATE_VADDR:
+		/* Mediated devices could not pin while addresses are invalid. */
+		return c ? vfm_emul_absent(c) : 0;
+	case VFIO_TYPE1_NESTING_IOMMU:
+		/* type1 6.12 says yes of its containers: it is type1v2 there. */
+		return !!c;
 	case VFIO_TYPE1_IOMMU:
 	case VFIO_TYPE1v2_IOMMU:
 		/*
@@ -153,7 +155,10 @@ static long vfm_ioctl_get_info(struct vfm_container *c,
 		return ret;
 	info.flags = VFIO_IOMMU_INFO_PGSIZES;
 	info.iova_pgsizes = c->pgsize_bitmap;
-	ret = vfm_info_add_dma_avail_cap(c, &caps);
+	/* type1's capabilities in type1's order, then vfio-mirror's. */
+	ret = vfm_dirty_add_info_cap(c, &caps);
+	if (!ret)
+		ret = vfm_info_add_dma_avail_cap(c, &caps);
 	if (!ret)
 		ret = vfm_info_add_iova_cap(c, &caps);
 	if (!ret)
@@ -193,13 +198,15 @@ static long vfm_ioctl_map_dma(struct vfm_container *c,
 {
 	unsigned long minsz = offsetofend(struct vfio_iommu_type1_dma_map,
 					  size);
+	const u32 mask = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE |
+			 VFIO_DMA_MAP_FLAG_VADDR;
 	struct vfio_iommu_type1_dma_map map;
+	bool set_vaddr;
 	int prot = 0;
 
 	if (copy_from_user(&map, umap, minsz))
 		return -EFAULT;
-	if (map.argsz < minsz ||
-	    map.flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE))
+	if (map.argsz < minsz || map.flags & ~mask)
 		return -EINVAL;
 
 	/* READ and WRITE are from the device's point of view. */
@@ -208,6 +215,12 @@ static long vfm_ioctl_map_dma(struct vfm_container *c,
 	if (map.flags & VFIO_DMA_MAP_FLAG_WRITE)
 		prot |= IOMMU_WRITE;
 
+	/* A new address for a mapping keeps its access: no READ, no WRITE. */
+	set_vaddr = map.flags & VFIO_DMA_MAP_FLAG_VADDR;
+	if (!prot == !set_vaddr)
+		return -EINVAL;
+	if (set_vaddr)
+		return vfm_dma_set_vaddr(c, map.iova, map.vaddr, map.size);
 	return vfm_dma_map(c, map.iova, map.vaddr, map.size, prot);
 }
 
@@ -216,22 +229,97 @@ static long vfm_ioctl_unmap_dma(struct vfm_container *c,
 {
 	unsigned long minsz = offsetofend(struct vfio_iommu_type1_dma_unmap,
 					  size);
+	const u32 mask = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP |
+			 VFIO_DMA_UNMAP_FLAG_VADDR | VFIO_DMA_UNMAP_FLAG_ALL;
 	struct vfio_iommu_type1_dma_unmap unmap;
+	struct vfm_unmap req = {};
+	struct vfio_bitmap bitmap;
 	u64 unmapped;
 	int ret;
 
 	if (copy_from_user(&unmap, uunmap, minsz))
 		return -EFAULT;
-	if (unmap.argsz < minsz || unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL)
+	if (unmap.argsz < minsz || unmap.flags & ~mask)
 		return -EINVAL;
+	req.iova = unmap.iova;
+	req.size = unmap.size;
+	req.all = unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL;
+	req.vaddr = unmap.flags & VFIO_DMA_UNMAP_FLAG_VADDR;
 
-	ret = vfm_dma_unmap(c, unmap.iova, unmap.size,
-			    unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL, &unmapped);
+	if (unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) {
+		if (req.all || req.vaddr ||
+		    unmap.argsz < minsz + sizeof(bitmap))
+			return -EINVAL;
+		if (copy_from_user(&bitmap, uunmap->data, sizeof(bitmap)))
+			return -EFAULT;
+		req.bitmap = bitmap.data;
+		req.pgsize = bitmap.pgsize;
+		ret = vfm_dirty_verify_bitmap(unmap.size, bitmap.pgsize,
+					      bitmap.size, req.bitmap);
+		if (ret)
+			return ret;
+	}
+
+	ret = vfm_dma_unmap(c, &req, &unmapped);
 	if (ret)
 		return ret;
 
 	unmap.size = unmapped;
 	return copy_to_user(uunmap, &unmap, minsz) ? -EFAULT : 0;
+}
+
+static long vfm_ioctl_dirty_get(struct vfm_container *c,
+				struct vfio_iommu_type1_dirty_bitmap __user *ud,
+				u32 argsz, unsigned long minsz)
+{
+	struct vfio_iommu_type1_dirty_bitmap_get range;
+	u64 __user *data;
+	dma_addr_t last;
+	int ret;
+
+	if (argsz - minsz < sizeof(range))
+		return -EINVAL;
+	if (copy_from_user(&range, ud->data, sizeof(range)))
+		return -EFAULT;
+	if (range.size && check_add_overflow(range.iova, range.size - 1, &last))
+		return -EOVERFLOW;
+	data = range.bitmap.data;
+	ret = vfm_dirty_verify_bitmap(range.size, range.bitmap.pgsize,
+				      range.bitmap.size, data);
+	if (ret)
+		return ret;
+	return vfm_dirty_get_bitmap(c, range.iova, range.size,
+				    range.bitmap.pgsize, data);
+}
+
+static long vfm_ioctl_dirty_pages(struct vfm_container *c,
+				  struct vfio_iommu_type1_dirty_bitmap __user *ud)
+{
+	unsigned long minsz = offsetofend(struct vfio_iommu_type1_dirty_bitmap,
+					  flags);
+	const u32 mask = VFIO_IOMMU_DIRTY_PAGES_FLAG_START |
+			 VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP |
+			 VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
+	struct vfio_iommu_type1_dirty_bitmap dirty;
+
+	/* Migration needs the type1v2 rules, as with type1. */
+	if (!c->v2)
+		return -EACCES;
+	if (copy_from_user(&dirty, ud, minsz))
+		return -EFAULT;
+	if (dirty.argsz < minsz || dirty.flags & ~mask ||
+	    hweight32(dirty.flags) != 1)
+		return -EINVAL;
+
+	switch (dirty.flags) {
+	case VFIO_IOMMU_DIRTY_PAGES_FLAG_START:
+		return vfm_dirty_start(c);
+	case VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP:
+		vfm_dirty_stop(c);
+		return 0;
+	default:
+		return vfm_ioctl_dirty_get(c, ud, dirty.argsz, minsz);
+	}
 }
 
 static long vfm_ioctl_set_eventfd(struct vfm_container *c,
@@ -266,6 +354,8 @@ long vfm_ioctl(struct vfm_container *c, unsigned int cmd, unsigned long arg)
 		return vfm_ioctl_map_dma(c, uarg);
 	case VFIO_IOMMU_UNMAP_DMA:
 		return vfm_ioctl_unmap_dma(c, uarg);
+	case VFIO_IOMMU_DIRTY_PAGES:
+		return vfm_ioctl_dirty_pages(c, uarg);
 	case VFIO_MIRROR_IOMMU_SET_EVENTFD:
 		return vfm_ioctl_set_eventfd(c, uarg);
 	case VFIO_MIRROR_IOMMU_READ_FAULTS:

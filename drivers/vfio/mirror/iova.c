@@ -126,7 +126,11 @@ int vfm_iova_compute(struct vfm_container *c, struct vfm_group *extra_grp,
 	}
 
 	*out = (struct vfm_iova){};
-	if (!any || bound.start > bound.last)
+	/*
+	 * Mediated groups left alone have no IOMMU: every IOVA is usable,
+	 * and type1 then reports the whole space.
+	 */
+	if ((!any && list_empty(&c->emul_groups)) || bound.start > bound.last)
 		return 0;
 
 	out->ranges = kmalloc(sizeof(*out->ranges), GFP_KERNEL);

@@ -117,6 +117,7 @@ static void *vfm_open(unsigned long type)
 
 	refcount_set(&c->users, 1);
 	mutex_init(&c->lock);
+	vfm_emul_init(c);
 	spin_lock_init(&c->notify_lock);
 	if (vfm_fault_init(c)) {
 		mutex_destroy(&c->lock);
@@ -220,11 +221,9 @@ static long vfm_ioctl_op(void *iommu_data, unsigned int cmd,
 static int vfm_attach_group(void *iommu_data, struct iommu_group *group,
 			    enum vfio_group_type type)
 {
-	/*
-	 * Mediated devices (VFIO_EMULATED_IOMMU) pin through the backend
-	 * instead of an IOMMU; that interface is not implemented.  Under
-	 * claim_type1 the VFIO core then offers the container to type1.
-	 */
+	/* Mediated devices pin through the backend instead (emul.c). */
+	if (type == VFIO_EMULATED_IOMMU)
+		return vfm_emul_attach_group(iommu_data, group);
 	if (type != VFIO_IOMMU)
 		return -EOPNOTSUPP;
 	return vfm_domain_attach_group(iommu_data, group);
@@ -232,7 +231,8 @@ static int vfm_attach_group(void *iommu_data, struct iommu_group *group,
 
 static void vfm_detach_group(void *iommu_data, struct iommu_group *group)
 {
-	vfm_domain_detach_group(iommu_data, group);
+	if (!vfm_emul_detach_group(iommu_data, group))
+		vfm_domain_detach_group(iommu_data, group);
 }
 
 static const struct vfio_iommu_driver_ops vfm_ops = {
@@ -243,6 +243,11 @@ static const struct vfio_iommu_driver_ops vfm_ops = {
 	.ioctl		= vfm_ioctl_op,
 	.attach_group	= vfm_attach_group,
 	.detach_group	= vfm_detach_group,
+	.pin_pages	= vfm_emul_pin_pages,
+	.unpin_pages	= vfm_emul_unpin_pages,
+	.register_device = vfm_emul_register_device,
+	.unregister_device = vfm_emul_unregister_device,
+	.dma_rw		= vfm_emul_dma_rw,
 };
 
 static int __init vfm_init(void)

@@ -384,6 +384,28 @@ static long vfm_pfnmap_run(struct mm_struct *mm, unsigned long vaddr,
 	return n ? n : ret;
 }
 
+/*
+ * Pin from @mm: the caller's own without mmap_lock where it can, another
+ * (the replay of a group joining a container of mediated groups, done by
+ * another process than the mappings' owner) with it.
+ */
+static long vfm_pin_user(struct mm_struct *mm, unsigned long vaddr,
+			 unsigned long npages, unsigned int flags,
+			 struct page **pages)
+{
+	long got;
+
+	if (mm == current->mm)
+		return pin_user_pages_fast(vaddr, npages, flags, pages);
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	mmap_read_lock(mm);
+	got = pin_user_pages_remote(mm, vaddr, npages, flags, pages, NULL);
+	mmap_read_unlock(mm);
+	mmput(mm);
+	return got;
+}
+
 /**
  * vfm_batch_pin() - pin the next batch of a mapping's pages
  * @b: the batch; its runs are replaced.
@@ -392,7 +414,7 @@ static long vfm_pfnmap_run(struct mm_struct *mm, unsigned long vaddr,
  * @npages: pages wanted, at least one; fewer may come.
  * @t: set to the frames pinned and the pages to charge for the batch.
  *
- * Context: process context of @dma's owner.
+ * Context: process context.
  * Return: the pages in the batch's runs (> 0), or an errno with nothing
  * pinned: -EFAULT when the first address is not mapped with the needed
  * access, or when the mapping would have both VM_PFNMAP frames and pinned
@@ -413,7 +435,7 @@ long vfm_batch_pin(struct vfm_batch *b, struct vfm_dma *dma,
 	b->nr_runs = 0;
 	*t = (struct vfm_tally){};
 
-	got = pin_user_pages_fast(vaddr, npages, flags, b->pages);
+	got = vfm_pin_user(dma->owner->mm, vaddr, npages, flags, b->pages);
 	if (got > 0) {
 		t->charged = vfm_batch_runs(b, dma, got, &zero);
 		if (dma->flags & VFM_DMA_PFNMAP &&

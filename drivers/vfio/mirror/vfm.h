@@ -11,22 +11,26 @@
  *   1. VFIO core locks (vfio_group::group_lock, vfio_container::group_lock).
  *      The core holds them around open, release, attach_group and
  *      detach_group; container ioctls run without them.
- *   2. vfm_container::lock.  Every field of the container, its domains,
+ *   2. vfm_container::devices_rwsem (emul.c): the mediated devices to
+ *      notify before an unmap.  Taken without (3), which their
+ *      notification callbacks take, through vfio_unpin_pages().
+ *   3. vfm_container::lock.  Every field of the container, its domains,
  *      groups and mappings is protected by it, but for the fault queue
  *      and the eventfds below.  Also taken by the bus notifier of fault.c,
  *      with nothing held, when a device joins or leaves an attached
  *      group.
- *   3. vfm_faults::read_lock: one VFIO_MIRROR_IOMMU_READ_FAULTS at a time,
- *      never under (2), so reading faults does not wait for mapping work.
- *   4. mm->mmap_lock, taken by pinning and locked_vm accounting (pin.c).
- *   5. IOMMU core and driver locks, taken inside iommu_*() calls, the
+ *   4. vfm_faults::read_lock: one VFIO_MIRROR_IOMMU_READ_FAULTS at a time,
+ *      never under (3), so reading faults does not wait for mapping work.
+ *   5. mm->mmap_lock, taken by pinning and locked_vm accounting (pin.c),
+ *      and by vfio_dma_rw() copies (emul.c).
+ *   6. IOMMU core and driver locks, taken inside iommu_*() calls, the
  *      group's mutex among them (iommu_group_for_each_dev(), fault.c);
  *      the fault chain's producer list (iommu_fc_devid_alloc()).
- *   6. vfm_fault_groups_lock (fault.c): the attached groups, for the bus
+ *   7. vfm_fault_groups_lock (fault.c): the attached groups, for the bus
  *      notifier to find a device's container.
- *   7. vfm_fault_routes_lock (fault.c): the list of every container's
+ *   8. vfm_fault_routes_lock (fault.c): the list of every container's
  *      fault routes, which the fault chain's callback reads under RCU.
- *   8. vfm_faults::lock, then vfm_container::notify_lock: interrupt-safe
+ *   9. vfm_faults::lock, then vfm_container::notify_lock: interrupt-safe
  *      spinlocks, also taken by the fault chain's callback (fault.c,
  *      notify.c).
  *
@@ -39,6 +43,10 @@
  * Invariants, true whenever vfm_container::lock is not held:
  *   - every vfm_dma in vfm_container::dmas is pinned in full and mapped in
  *     full, with the same physical pages, in every domain of the container;
+ *     when the container has no domain (only mediated groups), none is
+ *     pinned but for the pages mediated devices pinned (emul.c);
+ *   - a page is charged to locked_vm once: by its mapping while the
+ *     container has domains, else by a mediated device's pin of it;
  *   - every vfm_dma lies inside one range of vfm_container::iova;
  *   - no two vfm_dma overlap.
  *
@@ -56,10 +64,12 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/rwsem.h>
 #include <linux/scatterlist.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 #include "compat/vfio_private.h"
 
@@ -177,6 +187,8 @@ struct vfm_run {
 #define VFM_DMA_PFNMAP		BIT(0)	/* has frames of a VM_PFNMAP mapping */
 #define VFM_DMA_RSVD_PINNED	BIT(1)	/* pinned a PageReserved page */
 #define VFM_DMA_ZERO		BIT(2)	/* has the zero page */
+#define VFM_DMA_VADDR_INVALID	BIT(3)	/* VFIO_DMA_UNMAP_FLAG_VADDR'd */
+#define VFM_DMA_DIRTY_ALL	BIT(4)	/* dirty tracking: all pages dirty */
 /* Frames of the mapping may be vfm_pfn_rsvd(): read back, each is tested. */
 #define VFM_DMA_RSVD		(VFM_DMA_PFNMAP | VFM_DMA_RSVD_PINNED | \
 				 VFM_DMA_ZERO)
@@ -198,6 +210,9 @@ struct vfm_run {
  *	(charged or not): reading the frames back from a domain takes one
  *	lookup per block, and none with VFM_DMA_ORDER_MAX.
  * @flags: VFM_DMA_*.
+ *
+ * In a container without domains, @pfn, @order and the VFM_DMA_RSVD flags
+ * mean nothing: no frame is pinned for the mapping (emul.c).
  *
  * The frames are not recorded here: they are read back from the
  * container's first domain (pin.c, domain.c), as type1 and iommufd do,
@@ -253,12 +268,19 @@ static inline u64 vfm_dma_size(const struct vfm_dma *dma)
  * @fault_node: entry in the attached groups of fault.c, under its
  *	vfm_fault_groups_lock.
  * @c: the container the group is attached to.
+ * @pinned_scope: the group dirties only the pages its devices pin (a
+ *	mediated group, or one whose device called vfio_pin_pages()); the
+ *	others may write anywhere they are mapped (dirty.c).
+ *
+ * A mediated group (VFIO_EMULATED_IOMMU) is on vfm_container::emul_groups
+ * and uses none of the fields but @next, @iommu_group and @pinned_scope.
  */
 struct vfm_group {
 	struct list_head next;
 	struct iommu_group *iommu_group;
 	struct vfm_iova_range aperture;
 	bool msi_isolated;
+	bool pinned_scope;
 	struct list_head fault_routes;
 	struct list_head fault_node;
 	struct vfm_container *c;
@@ -351,6 +373,18 @@ struct vfm_domain {
  * @replay_failures: replays that failed, making an attach fail.
  * @replay_ns: time spent in replays, failed ones included.
  * @iova_generation: incremented whenever @iova changes.
+ * @emul_groups: attached mediated groups (struct vfm_group).
+ * @non_pinned_groups: attached groups without vfm_group::pinned_scope.
+ * @pins: pages pinned by mediated devices: struct vfm_pin by IOVA page.
+ * @nr_devices: entries of @devices; written under @lock and
+ *	@devices_rwsem, so either is enough to read it.
+ * @devices_rwsem: protects @devices.
+ * @devices: the mediated devices to notify of unmaps
+ *	(vfio_device::iommu_entry).
+ * @vaddr_invalid: mappings with VFM_DMA_VADDR_INVALID.
+ * @dirty_tracking: VFIO_IOMMU_DIRTY_PAGES_FLAG_START'ed.
+ * @dirty: while tracking, the IOVA pages that mediated devices pinned,
+ *	unpinned or wrote since they were last reported (dirty.c).
  * @faults: the fault queue, under its own lock.
  * @notify_lock: protects @eventfd.
  * @eventfd: per event (VFM_EVENT_*), the eventfd to signal, or NULL.
@@ -380,6 +414,15 @@ struct vfm_container {
 	u64 replay_failures;
 	u64 replay_ns;
 	u64 iova_generation;
+	struct list_head emul_groups;
+	unsigned int non_pinned_groups;
+	struct xarray pins;
+	unsigned int nr_devices;
+	struct rw_semaphore devices_rwsem; /* the lock order is at the top */
+	struct list_head devices;
+	unsigned int vaddr_invalid;
+	bool dirty_tracking;
+	struct xarray dirty;
 	struct vfm_faults faults;
 	spinlock_t notify_lock;		/* the lock order is at the top */
 	struct eventfd_ctx *eventfd[VFM_NR_EVENTS];
@@ -400,8 +443,6 @@ static inline u64 vfm_min_pgsize(const struct vfm_container *c)
 /* dma.c: the user's mappings */
 int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 		unsigned long vaddr, u64 size, int prot);
-int vfm_dma_unmap(struct vfm_container *c, dma_addr_t iova, u64 size,
-		  bool all, u64 *unmapped);
 void vfm_dma_remove_all(struct vfm_container *c, bool unmap);
 int vfm_dma_cache_init(void);
 void vfm_dma_cache_exit(void);
@@ -409,6 +450,32 @@ struct vfm_dma *vfm_dma_first(struct vfm_container *c, dma_addr_t start,
 			      dma_addr_t last);
 struct vfm_dma *vfm_dma_next(struct vfm_dma *dma, dma_addr_t start,
 			     dma_addr_t last);
+int vfm_dma_pin_all(struct vfm_container *c);
+void vfm_dma_unpin_all(struct vfm_container *c);
+int vfm_dma_set_vaddr(struct vfm_container *c, dma_addr_t iova,
+		      unsigned long vaddr, u64 size);
+
+/**
+ * struct vfm_unmap - what a VFIO_IOMMU_UNMAP_DMA asks
+ * @iova: first IOVA; 0 with @all.
+ * @size: bytes; 0 with @all.
+ * @all: VFIO_DMA_UNMAP_FLAG_ALL.
+ * @vaddr: VFIO_DMA_UNMAP_FLAG_VADDR: invalidate the user addresses only.
+ * @bitmap: VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP: where to report the
+ *	dirty pages of what is unmapped, or NULL.
+ * @pgsize: the page size of @bitmap.
+ */
+struct vfm_unmap {
+	dma_addr_t iova;
+	u64 size;
+	bool all;
+	bool vaddr;
+	u64 __user *bitmap;
+	u64 pgsize;
+};
+
+int vfm_dma_unmap(struct vfm_container *c, const struct vfm_unmap *req,
+		  u64 *unmapped);
 
 /**
  * struct vfm_batch - frames on their way into or out of a mapping
@@ -460,6 +527,61 @@ void vfm_domain_unmap(struct vfm_container *c, dma_addr_t iova, u64 size);
 u64 vfm_domain_read_back(struct vfm_container *c, struct vfm_dma *dma,
 			 dma_addr_t iova, u64 size, struct vfm_batch *b);
 bool vfm_domain_all_coherent(struct vfm_container *c);
+struct vfm_group *vfm_domain_group(struct vfm_container *c,
+				   struct iommu_group *iommu_group);
+
+/**
+ * struct vfm_pin - a page pinned by mediated devices (vfio_pin_pages())
+ * @pfn: its frame.
+ * @refs: pins of it not yet unpinned.
+ * @rsvd: vfm_pfn_rsvd(@pfn): not charged.
+ */
+struct vfm_pin {
+	unsigned long pfn;
+	unsigned int refs;
+	bool rsvd;
+};
+
+/* emul.c: mediated devices (VFIO_EMULATED_IOMMU groups) */
+void vfm_emul_init(struct vfm_container *c);
+int vfm_emul_attach_group(struct vfm_container *c,
+			  struct iommu_group *iommu_group);
+bool vfm_emul_detach_group(struct vfm_container *c,
+			   struct iommu_group *iommu_group);
+void vfm_emul_release(struct vfm_container *c);
+bool vfm_emul_absent(struct vfm_container *c);
+bool vfm_emul_unmap_retry(dma_addr_t iova, dma_addr_t *last_iova,
+			  unsigned int *retries);
+bool vfm_emul_pinned(struct vfm_container *c, dma_addr_t start,
+		     dma_addr_t last);
+unsigned long vfm_emul_charged(struct vfm_container *c, dma_addr_t start,
+			       dma_addr_t last);
+int vfm_emul_notify_unmap(struct vfm_container *c, struct vfm_dma *dma);
+int vfm_emul_pin_pages(void *iommu_data, struct iommu_group *iommu_group,
+		       dma_addr_t iova, int npage, int prot,
+		       struct page **pages);
+void vfm_emul_unpin_pages(void *iommu_data, dma_addr_t iova, int npage);
+int vfm_emul_dma_rw(void *iommu_data, dma_addr_t iova, void *data,
+		    size_t count, bool write);
+void vfm_emul_register_device(void *iommu_data, struct vfio_device *vdev);
+void vfm_emul_unregister_device(void *iommu_data, struct vfio_device *vdev);
+
+/* dirty.c: dirty page tracking (VFIO_IOMMU_DIRTY_PAGES) */
+int vfm_dirty_start(struct vfm_container *c);
+void vfm_dirty_stop(struct vfm_container *c);
+int vfm_dirty_check_dma(struct vfm_container *c, u64 size);
+void vfm_dirty_mark(struct vfm_container *c, struct vfm_dma *dma,
+		    dma_addr_t start, dma_addr_t last);
+void vfm_dirty_forget(struct vfm_container *c, struct vfm_dma *dma);
+void vfm_dirty_all(struct vfm_container *c);
+int vfm_dirty_report(struct vfm_container *c, struct vfm_dma *dma,
+		     u64 __user *bitmap, dma_addr_t base, u64 pgsize);
+int vfm_dirty_get_bitmap(struct vfm_container *c, dma_addr_t iova,
+			 u64 size, u64 pgsize, u64 __user *bitmap);
+int vfm_dirty_verify_bitmap(u64 size, u64 pgsize, u64 bitmap_size,
+			    u64 __user *data);
+int vfm_dirty_add_info_cap(struct vfm_container *c,
+			   struct vfio_info_cap *caps);
 
 /* iova.c: usable IOVA ranges */
 int vfm_iova_compute(struct vfm_container *c, struct vfm_group *extra_grp,

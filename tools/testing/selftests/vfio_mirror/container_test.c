@@ -94,16 +94,96 @@ TEST(mirror_type_is_offered_before_set_iommu)
 	close(c);
 }
 
-TEST(mirror_does_not_offer_vaddr_update)
+/*
+ * Every extension number type1 knows, and a few it does not, are answered
+ * by a vfio-mirror container as by a type1 container of the same rules.
+ */
+TEST(extensions_match_type1)
 {
-	static const struct vfm_backend mirror = VFM_BACKEND_MIRROR;
+	static const struct vfm_backend backends[] = {
+		VFM_BACKEND_TYPE1, VFM_BACKEND_MIRROR,
+		VFM_BACKEND_MIRROR_CLAIMED, VFM_BACKEND_TYPE1_V1,
+		VFM_BACKEND_MIRROR_V1,
+	};
+	long want[2][16], got;
+	struct vfm_ctx ctx;
+	unsigned int i, e;
+
+	for (i = 0; i < ARRAY_SIZE(backends); i++) {
+		if (!vfm_ctx_setup(_metadata, &ctx, &backends[i], 1))
+			return;
+		for (e = 0; e < 16; e++) {
+			got = ext(ctx.container, e);
+			if (!i || i == 3)
+				want[i == 3][e] = got;
+			EXPECT_EQ(want[i >= 3][e], got) {
+				TH_LOG("%s type %lu: extension %u",
+				       backends[i].module, backends[i].type, e);
+			}
+		}
+		ASSERT_EQ(1, ext(ctx.container, VFIO_UPDATE_VADDR));
+		vfm_ctx_close(&ctx);
+		vfm_set_claim_type1(false);
+	}
+}
+
+/* type1's capabilities of GET_INFO, byte for byte, in type1's order. */
+TEST(info_capabilities_match_type1)
+{
+	static const struct vfm_backend backends[] = {
+		VFM_BACKEND_TYPE1, VFM_BACKEND_MIRROR,
+		VFM_BACKEND_MIRROR_CLAIMED,
+	};
+	static const uint16_t ids[] = {
+		VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
+		VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
+		VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
+	};
+	struct vfio_info_cap_header *hdr, *first[ARRAY_SIZE(ids)] = {};
+	struct vfio_iommu_type1_info *info, *info0 = NULL;
+	unsigned int i, k, len;
 	struct vfm_ctx ctx;
 
-	if (!vfm_ctx_setup(_metadata, &ctx, &mirror, 1))
-		return;
-	ASSERT_EQ(0, ext(ctx.container, VFIO_UPDATE_VADDR));
-	ASSERT_EQ(1, ext(ctx.container, VFIO_MIRROR_IOMMU));
-	vfm_ctx_close(&ctx);
+	for (i = 0; i < ARRAY_SIZE(backends); i++) {
+		if (!vfm_ctx_setup(_metadata, &ctx, &backends[i], 1))
+			return;
+		ASSERT_EQ(0, vfm_get_info(ctx.container, &info));
+		/* The first capability is type1's first. */
+		hdr = (void *)((char *)info + info->cap_offset);
+		ASSERT_EQ(ids[0], hdr->id);
+		for (k = 0; k < ARRAY_SIZE(ids); k++) {
+			hdr = vfm_info_cap(info, ids[k]);
+			ASSERT_NE(NULL, hdr);
+			if (!i) {
+				first[k] = hdr;
+				continue;
+			}
+			/* Up to the next one: its own header's next differs. */
+			len = ids[k] == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE ?
+			      sizeof(struct vfio_iommu_type1_info_cap_iova_range) +
+			      ((struct vfio_iommu_type1_info_cap_iova_range *)
+			       hdr)->nr_iovas * sizeof(struct vfio_iova_range) :
+			      ids[k] == VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL ?
+			      sizeof(struct vfio_iommu_type1_info_dma_avail) :
+			      sizeof(struct vfio_iommu_type1_info_cap_migration);
+			ASSERT_EQ(first[k]->version, hdr->version);
+			ASSERT_EQ(0, memcmp((char *)first[k] + sizeof(*hdr),
+					    (char *)hdr + sizeof(*hdr),
+					    len - sizeof(*hdr))) {
+				TH_LOG("%s: capability %u differs",
+				       backends[i].module, ids[k]);
+			}
+		}
+		ASSERT_EQ(info0 ? info0->iova_pgsizes : info->iova_pgsizes,
+			  info->iova_pgsizes);
+		if (i)
+			free(info);
+		else
+			info0 = info;
+		vfm_ctx_close(&ctx);
+		vfm_set_claim_type1(false);
+	}
+	free(info0);
 }
 
 TEST(type1v2_goes_to_type1_unless_claimed)

@@ -718,7 +718,7 @@ bool vfm_devices_required(void)
  * Open group @group_id and attach it; the container's first group sets
  * its IOMMU.  Return the group's file, or -errno.
  */
-static int vfm_ctx_join(struct vfm_ctx *ctx, int group_id)
+int vfm_ctx_join_group(struct vfm_ctx *ctx, int group_id)
 {
 	int fd = vfm_open_group(group_id), ret;
 
@@ -735,7 +735,7 @@ static int vfm_ctx_join(struct vfm_ctx *ctx, int group_id)
 	return fd;
 }
 
-static int vfm_ctx_leave(struct vfm_ctx *ctx, int *group_fd)
+int vfm_ctx_leave_group(struct vfm_ctx *ctx, int *group_fd)
 {
 	int ret = ioctl(*group_fd, VFIO_GROUP_UNSET_CONTAINER) ? -errno : 0;
 
@@ -758,13 +758,13 @@ int vfm_ctx_attach_edu(struct vfm_ctx *ctx, int i)
 	if (ctx->group_fd[i] >= 0)
 		return -EBUSY;
 
-	fd = vfm_ctx_join(ctx, vfm_group_id(bdfs[i]));
+	fd = vfm_ctx_join_group(ctx, vfm_group_id(bdfs[i]));
 	if (fd < 0)
 		return fd;
 	ret = vfm_edu_open(&ctx->edu[i], fd, bdfs[i]);
 	ctx->group_fd[i] = fd;
 	if (ret)
-		vfm_ctx_leave(ctx, &ctx->group_fd[i]);
+		vfm_ctx_leave_group(ctx, &ctx->group_fd[i]);
 	return ret;
 }
 
@@ -773,7 +773,7 @@ int vfm_ctx_detach_edu(struct vfm_ctx *ctx, int i)
 	if (ctx->group_fd[i] < 0)
 		return -ENOENT;
 	vfm_edu_close(&ctx->edu[i]);
-	return vfm_ctx_leave(ctx, &ctx->group_fd[i]);
+	return vfm_ctx_leave_group(ctx, &ctx->group_fd[i]);
 }
 
 int vfm_ctx_attach_mock(struct vfm_ctx *ctx, int n)
@@ -784,7 +784,7 @@ int vfm_ctx_attach_mock(struct vfm_ctx *ctx, int n)
 		return -ENODEV;
 	if (ctx->mock_fd[n] >= 0)
 		return -EBUSY;
-	fd = vfm_ctx_join(ctx, group);
+	fd = vfm_ctx_join_group(ctx, group);
 	if (fd < 0)
 		return fd;
 	ctx->mock_fd[n] = fd;
@@ -795,7 +795,7 @@ int vfm_ctx_detach_mock(struct vfm_ctx *ctx, int n)
 {
 	if (ctx->mock_fd[n] < 0)
 		return -ENOENT;
-	return vfm_ctx_leave(ctx, &ctx->mock_fd[n]);
+	return vfm_ctx_leave_group(ctx, &ctx->mock_fd[n]);
 }
 
 /* Attach the group of the next edu device and open the device. */
@@ -827,6 +827,10 @@ int vfm_ctx_open(struct vfm_ctx *ctx, const struct vfm_backend *b, int nedu)
 		ctx->group_fd[i] = -1;
 	for (i = 0; i < VFM_MAX_MOCK; i++)
 		ctx->mock_fd[i] = -1;
+	for (i = 0; i < 2; i++) {
+		ctx->emul_group_fd[i] = -1;
+		ctx->emul_fd[i] = -1;
+	}
 	n = vfm_edu_find(bdfs, VFM_MAX_EDU);
 	if (n < 0)
 		return n;
@@ -862,6 +866,14 @@ void vfm_ctx_close(struct vfm_ctx *ctx)
 		if (ctx->mock_fd[i] >= 0)
 			close(ctx->mock_fd[i]);
 		ctx->mock_fd[i] = -1;
+	}
+	for (i = 0; i < 2; i++) {
+		if (ctx->emul_fd[i] >= 0)
+			close(ctx->emul_fd[i]);
+		if (ctx->emul_group_fd[i] >= 0)
+			close(ctx->emul_group_fd[i]);
+		ctx->emul_fd[i] = -1;
+		ctx->emul_group_fd[i] = -1;
 	}
 	ctx->nedu = 0;
 	ctx->ngroups = 0;

@@ -138,7 +138,13 @@ struct vfm_ctx {
 	int group_fd[VFM_MAX_EDU];	/* -1: not attached */
 	struct vfm_edu edu[VFM_MAX_EDU];
 	int mock_fd[VFM_MAX_MOCK];	/* -1: not attached */
+	int emul_group_fd[2];		/* mediated groups (vfm_emul.h) */
+	int emul_fd[2];			/* their devices */
 };
+
+/* Attach a group by number, setting the IOMMU if it is the first. */
+int vfm_ctx_join_group(struct vfm_ctx *ctx, int group_id);
+int vfm_ctx_leave_group(struct vfm_ctx *ctx, int *group_fd);
 
 /* Open a container with edu[0..nedu-1] attached. */
 int vfm_ctx_open(struct vfm_ctx *ctx, const struct vfm_backend *b, int nedu);

@@ -19,6 +19,7 @@
 
 #include "kselftest_harness.h"
 #include "vfm_lib.h"
+#include "vfm_emul.h"
 
 /**
  * vfm_ctx_setup() - open a container with @nedu edu devices for a test
@@ -113,6 +114,28 @@ static inline bool vfm_mocks_ready(struct __test_metadata *_metadata)
 		if (!vfm_mock_present(n))
 			ASSERT_EQ(n, vfm_mock_add(-1));
 		ASSERT_EQ(0, vfm_mock_reset(n));
+	}
+	return true;
+}
+
+/**
+ * vfm_ctx_emul() - attach the group of mediated device @n to @ctx
+ * @_metadata: the test's harness state.
+ * @ctx: an open container.
+ * @n: which device of vfio_mirror_emul.ko.
+ *
+ * Return: true if the test may go on, false if it was skipped (as for
+ * vfm_ctx_setup()).
+ */
+static inline bool vfm_ctx_emul(struct __test_metadata *_metadata,
+				struct vfm_ctx *ctx, int n)
+{
+	int ret = vfm_ctx_attach_emul(ctx, n);
+
+	if (ret == -ENODEV && !vfm_devices_required())
+		SKIP(return false, "needs vfio_mirror_emul.ko's device %d", n);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("attaching mediated device %d: %s", n, strerror(-ret));
 	}
 	return true;
 }
