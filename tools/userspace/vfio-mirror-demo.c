@@ -53,6 +53,7 @@ static void show_info(int container)
 {
 	struct vfio_mirror_info_cap_iova_generation *gen;
 	struct vfio_iommu_type1_info_cap_iova_range *ranges;
+	struct vfio_iommu_type1_info_cap_migration *mig;
 	struct vfio_iommu_type1_info_dma_avail *avail;
 	struct vfio_mirror_info_cap_msi *msi;
 	struct vfio_mirror_info_cap_fault *fault;
@@ -71,6 +72,11 @@ static void show_info(int container)
 	printf("\n");
 	printf("  IOMMU page sizes: %#llx\n",
 	       (unsigned long long)info->iova_pgsizes);
+	mig = (void *)vfm_info_cap(info, VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION);
+	if (mig)
+		printf("  dirty tracking: %#llx pages, bitmaps up to %llu bytes\n",
+		       (unsigned long long)mig->pgsize_bitmap,
+		       (unsigned long long)mig->max_dirty_bitmap_size);
 	avail = (void *)vfm_info_cap(info, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
 	if (avail)
 		printf("  mappings available: %u\n", avail->avail);
