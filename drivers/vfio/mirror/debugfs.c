@@ -25,10 +25,12 @@ static int vfm_info_show(struct seq_file *m, void *unused)
 {
 	struct vfm_container *c = m->private;
 	u64 mappings = 0, bytes = 0;
-	unsigned int ndomains = 0, ngroups = 0, i;
+	unsigned int ndomains = 0, ngroups = 0, nemul = 0, i;
+	unsigned long idx, pins = 0;
 	struct vfm_domain *d;
 	struct vfm_group *g;
 	struct rb_node *node;
+	struct vfm_pin *pin;
 
 	mutex_lock(&c->lock);
 	for (node = rb_first_cached(&c->dmas); node; node = rb_next(node)) {
@@ -42,6 +44,10 @@ static int vfm_info_show(struct seq_file *m, void *unused)
 		list_for_each_entry(g, &d->groups, next)
 			ngroups++;
 	}
+	list_for_each_entry(g, &c->emul_groups, next)
+		nemul++;
+	xa_for_each(&c->pins, idx, pin)
+		pins++;
 
 	seq_printf(m, "type %#lx\nowner %d %s\n", c->type, c->owner_pid,
 		   c->owner_comm);
@@ -54,6 +60,11 @@ static int vfm_info_show(struct seq_file *m, void *unused)
 		   c->replays, c->replay_failures, c->replay_ns);
 	seq_printf(m, "pgsizes %#llx\n", c->pgsize_bitmap);
 	seq_printf(m, "iova_generation %llu\n", c->iova_generation);
+	seq_printf(m, "mediated_groups %u\nmediated_devices %u\n", nemul,
+		   c->nr_devices);
+	seq_printf(m, "device_pinned_pages %lu\n", pins);
+	seq_printf(m, "dirty_tracking %d\nvaddr_invalid %u\n",
+		   c->dirty_tracking, c->vaddr_invalid);
 	spin_lock_irq(&c->faults.lock);
 	seq_printf(m, "fault_queue_len %u\nfaults_queued %u\n",
 		   c->faults.len, c->faults.count);

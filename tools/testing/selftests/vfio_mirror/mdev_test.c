@@ -92,6 +92,12 @@ TEST_F(mdev, pins_are_charged_once_without_an_iommu_group)
 	ASSERT_EQ(0, vfm_emul_pin(fd, IOVA + 2 * PG, 4, P_R, NULL));
 	ASSERT_EQ(self->vmlck + 20, vfm_vmlck_kb());
 	ASSERT_EQ(8, held(fd));
+	if (strcmp(self->ctx.b->module, "vfio_iommu_type1")) {
+		ASSERT_EQ(1, vfm_mirror_info("mediated_groups"));
+		ASSERT_EQ(1, vfm_mirror_info("mediated_devices"));
+		ASSERT_EQ(5, vfm_mirror_info("device_pinned_pages"));
+		ASSERT_EQ(0, vfm_mirror_info("domains"));
+	}
 
 	ASSERT_EQ(0, vfm_emul_unpin(fd, IOVA + PG, 4));
 	ASSERT_EQ(self->vmlck + 16, vfm_vmlck_kb());
