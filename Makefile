@@ -7,6 +7,10 @@
 #   make mock            build vfio_mirror_mock.ko and vfio_mirror_probe.ko,
 #                        for the tests only (after make)
 #   make W=1 C=2 ...     with extra warnings and sparse on every file
+#   make install         install both modules under updates/ of KDIR's
+#                        kernel and run depmod (INSTALL_MOD_PATH=DIR: in
+#                        DIR/lib/modules); for a host without DKMS
+#   make uninstall       remove them again, and run depmod
 #   make clean
 #
 # KDIR defaults to the running kernel's build tree and falls back to the
@@ -26,6 +30,10 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
 		 sort -V | tail -n 1))
 
 MOCK := tools/testing/vfio_mirror_mock
+# The release of the kernel KDIR builds for, and where its modules go.
+KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+MODDIR = $(INSTALL_MOD_PATH)/lib/modules/$(KREL)
+DEPMOD = depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KREL)
 
 all: modules
 
@@ -40,6 +48,18 @@ mock: kdir
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(MOCK) \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/drivers/Module.symvers modules
 
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers INSTALL_MOD_DIR=updates \
+		$(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(INSTALL_MOD_PATH)) \
+		modules_install
+	$(DEPMOD)
+
+uninstall: kdir
+	@test -n "$(KREL)" || { echo "no kernel release in $(KDIR)" >&2; exit 1; }
+	find $(MODDIR)/updates \( -name 'iommu_faultchain.ko*' -o \
+		-name 'vfio_mirror.ko*' \) -print -delete
+	$(DEPMOD)
+
 clean: kdir
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers clean
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(MOCK) clean
@@ -47,4 +67,4 @@ clean: kdir
 print-kdir:
 	@echo $(KDIR)
 
-.PHONY: all kdir modules mock clean print-kdir
+.PHONY: all kdir modules mock install uninstall clean print-kdir
