@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Helpers shared by the vfio-mirror kselftests: the backend table every
- * test is run against, VFIO container and group set-up, the QEMU "edu"
- * test device, and the counters the tests check (VmLck, pinned pages,
- * module references).
+ * Helpers shared by the vfio-mirror kselftests, the demo and the
+ * benchmarks: the backend table every test is run against, and one file
+ * per concern:
+ *
+ *   vfm_container.c  the container, its ioctls, struct vfm_ctx
+ *   vfm_edu.c        PCI devices, the edu device (DMA start and wait),
+ *                    BARs for peer-to-peer mappings
+ *   vfm_mem.c        buffers, hugetlbfs, VmLck, pins, physical addresses
+ *   vfm_mock.c       the mock IOMMU's devices and the probe module
+ *   vfm_fault.c      the fault uAPI and the fault chain's counters
+ *   vfm_sys.c        guest facts: sysfs, debugfs, tracefs, modules, CPUs
+ *   vfm_emul.c       the mediated device, dirty tracking, UPDATE_VADDR
+ *                    (its own header, vfm_emul.h)
  */
 #ifndef VFM_LIB_H
 #define VFM_LIB_H

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Memory and its accounting: buffers, patterns, hugetlbfs pools, VmLck,
+ * pins, physical addresses.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/pci_regs.h>
+#include "vfm_lib.h"
+
+#include "vfm_lib.h"
+#include "vfm_priv.h"
+
+long vfm_hugepages(long set)
+{
+	char val[32];
+	ssize_t n;
+	long old;
+	int fd;
+
+	fd = open("/proc/sys/vm/nr_hugepages", O_RDWR);
+	if (fd < 0)
+		return -1;
+	n = read(fd, val, sizeof(val) - 1);
+	if (n <= 0) {
+		close(fd);
+		return -1;
+	}
+	val[n] = 0;
+	old = atol(val);
+	if (set >= 0) {
+		snprintf(val, sizeof(val), "%ld", set);
+		if (pwrite(fd, val, strlen(val), 0) < 0)
+			old = -1;
+	}
+	close(fd);
+	return old;
+}
+
+long vfm_vmlck_kb(void)
+{
+	return status_field("/proc/self/status", "VmLck");
+}
+
+/*
+ * Pages pinned with FOLL_PIN system-wide and not yet unpinned.  The
+ * counters are per-CPU; writing vm/stat_refresh folds them first, or
+ * /proc/vmstat would lag behind.
+ */
+long long vfm_pins_outstanding(void)
+{
+	long long acq, rel;
+
+	if (write_file("/proc/sys/vm/stat_refresh", "1"))
+		return -1;
+	acq = status_field("/proc/vmstat", "nr_foll_pin_acquired");
+	rel = status_field("/proc/vmstat", "nr_foll_pin_released");
+	if (acq < 0 || rel < 0)
+		return -1;
+	return acq - rel;
+}
+
+void *vfm_alloc(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void vfm_free(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size);
+}
+
+bool vfm_untouched(const void *p, size_t size)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		if (b[i] != VFM_POISON)
+			return false;
+	return true;
+}
+
+void vfm_fill(void *p, size_t size, uint32_t seed)
+{
+	uint32_t *w = p;
+	size_t i;
+
+	for (i = 0; i < size / sizeof(*w); i++) {
+		seed = seed * 1103515245 + 12345;
+		w[i] = seed;
+	}
+}
+
+/* From /proc/self/pagemap: bit 63 present, bits 0-54 the page frame. */
+uint64_t vfm_phys_of(const void *vaddr)
+{
+	uint64_t entry = 0, pg = sysconf(_SC_PAGESIZE);
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	off_t off = (uintptr_t)vaddr / pg * sizeof(entry);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &entry, sizeof(entry), off) != sizeof(entry))
+		entry = 0;
+	close(fd);
+	if (!(entry >> 63))
+		return 0;
+	return (entry & ((1ULL << 55) - 1)) * pg + (uintptr_t)vaddr % pg;
+}
