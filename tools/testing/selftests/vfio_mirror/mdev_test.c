@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "vfm_test.h"
 
@@ -104,6 +107,41 @@ TEST_F(mdev, pins_are_charged_once_without_an_iommu_group)
 	ASSERT_EQ(0, vfm_emul_unpin(fd, IOVA + 2 * PG, 4));
 	ASSERT_EQ(self->vmlck, vfm_vmlck_kb());
 	ASSERT_EQ(self->pins, vfm_pins_outstanding());
+}
+
+/* A process without CAP_IPC_LOCK: its pins are bounded by RLIMIT_MEMLOCK. */
+TEST_F(mdev, pins_beyond_the_memlock_limit_fail)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+	struct rlimit rl;
+	int c = self->ctx.container, fd;
+
+	if (!vfm_ctx_emul(_metadata, &self->ctx, 0))
+		return;
+	fd = self->ctx.emul_fd[0];
+	ASSERT_EQ(0, syscall(SYS_capget, &hdr, data));
+	data[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	ASSERT_EQ(0, syscall(SYS_capset, &hdr, data));
+	rl.rlim_cur = (self->vmlck + 8) * KB;
+	rl.rlim_max = rl.rlim_cur;
+	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &rl));
+
+	ASSERT_EQ(0, vfm_map(c, IOVA, self->buf, SIZE, RW));
+	ASSERT_EQ(0, vfm_emul_pin(fd, IOVA, 2, P_RW, NULL));
+	ASSERT_EQ(-ENOMEM, vfm_emul_pin(fd, IOVA + 2 * PG, 1, P_RW, NULL));
+	/* A batch that goes past it is unwound whole. */
+	ASSERT_EQ(0, vfm_emul_unpin(fd, IOVA + PG, 1));
+	ASSERT_EQ(-ENOMEM, vfm_emul_pin(fd, IOVA + 4 * PG, 2, P_RW, NULL));
+	ASSERT_EQ(1, held(fd));
+	ASSERT_EQ(self->vmlck + 4, vfm_vmlck_kb());
+	/* A page already pinned costs nothing more. */
+	ASSERT_EQ(0, vfm_emul_pin(fd, IOVA, 1, P_RW, NULL));
+	ASSERT_EQ(0, vfm_emul_unpin(fd, IOVA, 1));
+	ASSERT_EQ(0, vfm_emul_unpin(fd, IOVA, 1));
+	ASSERT_EQ(self->vmlck, vfm_vmlck_kb());
 }
 
 TEST_F(mdev, bad_pins_fail_and_leave_nothing)
