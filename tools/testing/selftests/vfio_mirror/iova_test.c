@@ -21,24 +21,6 @@
 #define RW		(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
 #define HOLE		0x30000000ULL	/* where the mock's regions go */
 
-/* Is [@start, @last] inside one usable range of @container? */
-static bool usable(int container, uint64_t start, uint64_t last)
-{
-	struct vfio_iommu_type1_info_cap_iova_range *r;
-	struct vfio_iommu_type1_info *info;
-	bool found = false;
-	uint32_t i;
-
-	if (vfm_get_info(container, &info))
-		return false;
-	r = (void *)vfm_info_cap(info, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
-	for (i = 0; r && i < r->nr_iovas; i++)
-		found |= r->iova_ranges[i].start <= start &&
-			 last <= r->iova_ranges[i].end;
-	free(info);
-	return found;
-}
-
 FIXTURE(iova) {
 	struct vfm_ctx ctx;
 	char *buf;
@@ -85,8 +67,8 @@ TEST_F(iova, reserved_regions_shape_the_ranges_while_attached)
 		snprintf(cmd, sizeof(cmd), "add %s %#llx %#llx", types[t],
 			 HOLE + t * 2 * MB, MB);
 		ASSERT_EQ(0, vfm_mock_set(0, "resv", cmd));
-		ASSERT_TRUE(usable(ctx->container, HOLE + t * 2 * MB,
-				   HOLE + t * 2 * MB + MB - 1));
+		ASSERT_TRUE(vfm_iova_usable(ctx->container, HOLE + t * 2 * MB,
+					    HOLE + t * 2 * MB + MB - 1));
 	}
 
 	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
@@ -94,9 +76,10 @@ TEST_F(iova, reserved_regions_shape_the_ranges_while_attached)
 	for (t = 0; t < 4; t++) {
 		uint64_t start = HOLE + t * 2 * MB;
 
-		ASSERT_EQ(t == 3, usable(ctx->container, start, start + MB - 1));
-		ASSERT_TRUE(usable(ctx->container, start + MB,
-				   start + 2 * MB - 1));
+		ASSERT_EQ(t == 3, vfm_iova_usable(ctx->container, start,
+						  start + MB - 1));
+		ASSERT_TRUE(vfm_iova_usable(ctx->container, start + MB,
+					    start + 2 * MB - 1));
 		ASSERT_EQ(t == 3 ? 0 : -EINVAL,
 			  vfm_map(ctx->container, start, self->buf, PG, RW));
 	}
@@ -107,7 +90,7 @@ TEST_F(iova, reserved_regions_shape_the_ranges_while_attached)
 	for (t = 0; t < 4; t++) {
 		uint64_t start = HOLE + t * 2 * MB;
 
-		ASSERT_TRUE(usable(ctx->container, start, start + 2 * MB - 1));
+		ASSERT_TRUE(vfm_iova_usable(ctx->container, start, start + 2 * MB - 1));
 		ASSERT_EQ(0, vfm_map(ctx->container, start, self->buf, PG,
 				     RW));
 	}

@@ -45,26 +45,6 @@ FIXTURE_TEARDOWN(map)
 #define RW	(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
 #define MAP(iova, vaddr, size)	vfm_map(self->ctx.container, iova, vaddr, size, RW)
 
-/* The usable ranges, from the IOVA_RANGE capability. */
-static int usable_ranges(int container, struct vfio_iova_range *r, int max)
-{
-	struct vfio_iommu_type1_info_cap_iova_range *cap;
-	struct vfio_iommu_type1_info *info;
-	int ret, n;
-
-	ret = vfm_get_info(container, &info);
-	if (ret)
-		return ret;
-	cap = (void *)vfm_info_cap(info, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
-	n = cap ? (int)cap->nr_iovas : -ENOENT;
-	if (n > max)
-		n = max;
-	if (n > 0)
-		memcpy(r, cap->iova_ranges, n * sizeof(*r));
-	free(info);
-	return n;
-}
-
 TEST_F(map, map_and_unmap_report_sizes)
 {
 	uint64_t unmapped = 0;
@@ -159,7 +139,7 @@ TEST_F(map, edges_of_usable_ranges)
 	uint64_t unmapped;
 	int i, n;
 
-	n = usable_ranges(self->ctx.container, r, 8);
+	n = vfm_iova_ranges(self->ctx.container, r, 8);
 	ASSERT_LT(0, n);
 	for (i = 0; i < n; i++) {
 		uint64_t first = r[i].start, last = r[i].end + 1 - PG;

@@ -353,3 +353,33 @@ void vfm_ctx_close(struct vfm_ctx *ctx)
 		close(ctx->container);
 	ctx->container = -1;
 }
+
+int vfm_iova_ranges(int container, struct vfio_iova_range *r, int max)
+{
+	struct vfio_iommu_type1_info_cap_iova_range *cap;
+	struct vfio_iommu_type1_info *info;
+	int ret, n;
+
+	ret = vfm_get_info(container, &info);
+	if (ret)
+		return ret;
+	cap = (void *)vfm_info_cap(info, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+	n = cap ? (int)cap->nr_iovas : -ENOENT;
+	if (n > max)
+		n = max;
+	if (n > 0)
+		memcpy(r, cap->iova_ranges, n * sizeof(*r));
+	free(info);
+	return n;
+}
+
+bool vfm_iova_usable(int container, uint64_t start, uint64_t last)
+{
+	struct vfio_iova_range r[16];
+	int i, n = vfm_iova_ranges(container, r, ARRAY_SIZE(r));
+
+	for (i = 0; i < n; i++)
+		if (r[i].start <= start && last <= r[i].end)
+			return true;
+	return false;
+}

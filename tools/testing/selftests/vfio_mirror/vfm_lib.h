@@ -284,6 +284,13 @@ struct vfio_info_cap_header *vfm_info_cap(struct vfio_iommu_type1_info *info,
  * length, or -errno.
  */
 int vfm_info_blob(int container, void *out, size_t len);
+/*
+ * The usable IOVA ranges of the IOVA_RANGE capability: up to @max into
+ * @r, their number, or -ENOENT without the capability, or -errno.
+ */
+int vfm_iova_ranges(int container, struct vfio_iova_range *r, int max);
+/* Is [@start, @last] inside one usable range? */
+bool vfm_iova_usable(int container, uint64_t start, uint64_t last);
 
 /* Counters. */
 long vfm_vmlck_kb(void);
