@@ -40,28 +40,6 @@ static void sleep_us(long us)
 	nanosleep(&ts, NULL);
 }
 
-/* Start a 4-byte DMA from an unmapped IOVA, without waiting for it. */
-static void start_fault(struct vfm_edu *edu, int i)
-{
-	vfm_mmio_write64(edu->bar0, EDU_REG_DMA_SRC, IOVA_NONE + i * 0x1000);
-	vfm_mmio_write64(edu->bar0, EDU_REG_DMA_DST, EDU_DMA_BUF);
-	vfm_mmio_write64(edu->bar0, EDU_REG_DMA_COUNT, 4);
-	vfm_mmio_write64(edu->bar0, EDU_REG_DMA_CMD, EDU_DMA_CMD_RUN);
-}
-
-static int wait_idle(struct vfm_edu *edu)
-{
-	int ms;
-
-	for (ms = 0; ms < 5000; ms++) {
-		if (!(vfm_mmio_read64(edu->bar0, EDU_REG_DMA_CMD) &
-		      EDU_DMA_CMD_RUN))
-			return 0;
-		sleep_us(1000);
-	}
-	return -ETIMEDOUT;
-}
-
 static int drain(int container)
 {
 	struct vfio_mirror_fault rec[64];
@@ -111,13 +89,16 @@ int main(void)
 			got = 0;
 			for (r = 0; r < ROUNDS; r++) {
 				for (i = 0; i < nedu; i++) {
-					start_fault(&ctx.edu[i], i);
+					/* 4 bytes from an unmapped IOVA. */
+					vfm_edu_dma_start(&ctx.edu[i],
+							  IOVA_NONE + i * 0x1000,
+							  4, false);
 					if (spread_us[s] && i < nedu - 1)
 						sleep_us(spread_us[s] /
 							 (nedu - 1));
 				}
 				for (i = 0; i < nedu; i++)
-					if (wait_idle(&ctx.edu[i]))
+					if (vfm_edu_dma_wait(&ctx.edu[i]))
 						goto out;
 				sleep_us(50000);
 				got += drain(ctx.container);
