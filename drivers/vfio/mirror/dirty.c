@@ -37,6 +37,12 @@
 /* Bits a report copies out at once: one page of them. */
 #define VFM_DIRTY_WORDS		(PAGE_SIZE / sizeof(u64))
 
+/* Has a mapping of @size bytes no more pages than a bitmap may have? */
+static bool vfm_dirty_fits(struct vfm_container *c, u64 size)
+{
+	return size >> __ffs64(c->pgsize_bitmap) <= VFM_DIRTY_PAGES_MAX;
+}
+
 /**
  * vfm_dirty_check_dma() - can a mapping of @size bytes be tracked?
  * @c: container, locked.
@@ -48,10 +54,7 @@
 int vfm_dirty_check_dma(struct vfm_container *c, u64 size)
 {
 	lockdep_assert_held(&c->lock);
-	if (c->dirty_tracking &&
-	    size >> __ffs64(c->pgsize_bitmap) > VFM_DIRTY_PAGES_MAX)
-		return -EINVAL;
-	return 0;
+	return c->dirty_tracking && !vfm_dirty_fits(c, size) ? -EINVAL : 0;
 }
 
 /**
@@ -69,17 +72,15 @@ int vfm_dirty_start(struct vfm_container *c)
 	ret = vfm_container_lock(c);
 	if (ret)
 		return ret;
-	if (!c->dirty_tracking) {
-		c->dirty_tracking = true;
-		for (node = rb_first_cached(&c->dmas); node && !ret;
-		     node = rb_next(node)) {
-			struct vfm_dma *dma = rb_entry(node, struct vfm_dma,
-						       node.rb);
+	for (node = rb_first_cached(&c->dmas);
+	     node && !c->dirty_tracking && !ret; node = rb_next(node)) {
+		struct vfm_dma *dma = rb_entry(node, struct vfm_dma, node.rb);
 
-			ret = vfm_dirty_check_dma(c, vfm_dma_size(dma));
-		}
-		c->dirty_tracking = !ret;
+		if (!vfm_dirty_fits(c, vfm_dma_size(dma)))
+			ret = -EINVAL;
 	}
+	if (!ret)
+		c->dirty_tracking = true;
 	mutex_unlock(&c->lock);
 	return ret;
 }

@@ -238,6 +238,23 @@ static int vfm_dma_fill(struct vfm_container *c, struct vfm_dma *dma)
 	return ret;
 }
 
+/*
+ * The checks of a map request that need no lock: @size, and the IOVA and
+ * address ranges, whose last IOVA is set in @last.
+ */
+static int vfm_dma_check_range(dma_addr_t iova, unsigned long vaddr,
+			       u64 size, dma_addr_t *last)
+{
+	unsigned long vlast;
+
+	if (!size)
+		return -EINVAL;
+	if (check_add_overflow(iova, size - 1, last) ||
+	    check_add_overflow(vaddr, size - 1, &vlast))
+		return -EOVERFLOW;
+	return 0;
+}
+
 /**
  * vfm_dma_map() - create a mapping (VFIO_IOMMU_MAP_DMA)
  * @c: container.
@@ -262,16 +279,13 @@ int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 		unsigned long vaddr, u64 size, int prot)
 {
 	dma_addr_t last;
-	unsigned long vlast;
 	struct vfm_dma *dma;
 	u64 pgsize;
 	int ret;
 
-	if (!size)
-		return -EINVAL;
-	if (check_add_overflow(iova, size - 1, &last) ||
-	    check_add_overflow(vaddr, size - 1, &vlast))
-		return -EOVERFLOW;
+	ret = vfm_dma_check_range(iova, vaddr, size, &last);
+	if (ret)
+		return ret;
 	if (!(prot & (IOMMU_READ | IOMMU_WRITE)))
 		return -EINVAL;
 
@@ -541,17 +555,14 @@ static int vfm_dma_change_owner(struct vfm_container *c, struct vfm_dma *dma)
 int vfm_dma_set_vaddr(struct vfm_container *c, dma_addr_t iova,
 		      unsigned long vaddr, u64 size)
 {
-	unsigned long vlast;
 	struct vfm_dma *dma;
 	dma_addr_t last;
 	u64 pgsize;
 	int ret;
 
-	if (!size)
-		return -EINVAL;
-	if (check_add_overflow(iova, size - 1, &last) ||
-	    check_add_overflow(vaddr, size - 1, &vlast))
-		return -EOVERFLOW;
+	ret = vfm_dma_check_range(iova, vaddr, size, &last);
+	if (ret)
+		return ret;
 	ret = vfm_container_lock(c);
 	if (ret)
 		return ret;

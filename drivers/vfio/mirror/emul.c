@@ -96,7 +96,6 @@ int vfm_emul_attach_group(struct vfm_container *c,
 	g->iommu_group = iommu_group;
 	/* It can dirty only what its devices pin, or write with dma_rw. */
 	g->pinned_scope = true;
-	INIT_LIST_HEAD(&g->fault_routes);
 	list_add_tail(&g->next, &c->emul_groups);
 	ret = 0;
 out:

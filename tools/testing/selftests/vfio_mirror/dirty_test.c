@@ -56,8 +56,7 @@ FIXTURE_VARIANT_ADD(dirty, mirror_claimed) {
 FIXTURE_SETUP(dirty)
 {
 	/* Documentation/vfio-mirror/uapi.rst, "Dirty page tracking". */
-	self->type1 = !strcmp(variant->b.module,
-					   "vfio_iommu_type1");
+	self->type1 = vfm_is_type1(&variant->b);
 	if (!vfm_ctx_setup(_metadata, &self->ctx, &variant->b, 0))
 		return;
 	self->buf = vfm_alloc(SPAN);

@@ -95,7 +95,7 @@ TEST_F(mdev, pins_are_charged_once_without_an_iommu_group)
 	ASSERT_EQ(0, vfm_emul_pin(fd, IOVA + 2 * PG, 4, P_R, NULL));
 	ASSERT_EQ(self->vmlck + 20, vfm_vmlck_kb());
 	ASSERT_EQ(8, held(fd));
-	if (strcmp(self->ctx.b->module, "vfio_iommu_type1")) {
+	if (!vfm_is_type1(self->ctx.b)) {
 		ASSERT_EQ(1, vfm_mirror_info("mediated_groups"));
 		ASSERT_EQ(1, vfm_mirror_info("mediated_devices"));
 		ASSERT_EQ(5, vfm_mirror_info("device_pinned_pages"));
@@ -378,7 +378,7 @@ TEST_F(mdev, a_driver_may_pin_under_its_own_lock)
 	int c = self->ctx.container, fd;
 	struct vfm_emul_state st;
 
-	if (!strcmp(self->ctx.b->module, "vfio_iommu_type1"))
+	if (vfm_is_type1(self->ctx.b))
 		SKIP(return, "type1 6.12 inverts the lock order here");
 	if (!vfm_ctx_emul(_metadata, &self->ctx, 0))
 		return;

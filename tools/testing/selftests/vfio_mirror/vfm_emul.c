@@ -161,6 +161,5 @@ int vfm_set_vaddr(int container, uint64_t iova, void *vaddr, uint64_t size)
 
 bool vfm_type1_notify_splats(const struct vfm_backend *b)
 {
-	return !strcmp(b->module, "vfio_iommu_type1") &&
-	       !access("/proc/lockdep", F_OK);
+	return vfm_is_type1(b) && !access("/proc/lockdep", F_OK);
 }

@@ -44,6 +44,14 @@ struct vfm_backend {
 	int wrap_errno;
 };
 
+#include <string.h>
+
+/* Is the row's backend the kernel's type1 (whose 6.12 quirks some tests skip)? */
+static inline bool vfm_is_type1(const struct vfm_backend *b)
+{
+	return !strcmp(b->module, "vfio_iommu_type1");
+}
+
 #define VFM_BACKEND_TYPE1 {						\
 	.module = "vfio_iommu_type1", .type = VFIO_TYPE1v2_IOMMU,	\
 	.v2 = true, .wrap_errno = EINVAL }
