@@ -1,435 +1,374 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vfio_mirror_mock: the tests' controls, in debugfs.
+ * vfio_mirror_mock: the tests' controls, /dev/vfio-mirror-mock.
  *
- * /sys/kernel/debug/vfio_mirror_mock/
- *	remove		write anything: delete every mock device
- *	remove_device	write N: delete mock N, as a hot-unplug would
- *	add		write N: add a device to mock N's IOMMU group, with
- *			its domain settings, or with -1 to a group of its own;
- *			read: the number of the last device added
- *	domains		read: how many paging domains of the mock IOMMU
- *			exist
- *	pfnmap		mmap: device memory that is not linear (pfnmap.c)
- *	mockN/		one directory per device:
- *	  group		its IOMMU group number
- *	  pgsizes	page sizes of the domains it makes (hex bitmap)
- *	  aperture_start, aperture_end	their IOVA aperture (hex)
- *	  format	page table format; devices of different formats
- *			cannot share a domain
- *	  coherent	its domains can enforce cache coherency (Y/N)
- *	  msi_isolated	its MSIs count as isolated (Y/N)
- *	  fail_attach	attaching it to a paging domain fails with EIO (Y/N)
- *	  fail_map_at	the N-th map in a domain it made fails with EIO
- *	  resv		its reserved regions: read a list; write
- *			"add TYPE START LENGTH" (TYPE: reserved, msi, sw_msi,
- *			direct_relaxable) or "clear"
- *	  mappings	the page table of the paging domain it is attached
- *			to, "IOVA PHYS SIZE PROT" a leaf; empty otherwise
- *	  msi_cookie	Y if that domain has an MSI cookie, N if not
- *	  fault		write "IOVA r|w [COUNT [irq]]": report_iommu_fault()
- *			COUNT times (default 1) in that domain, from a hard
- *			interrupt with "irq"
- *	  fault_nodev	the same, without the device, as Arm SMMU v1/v2
- *			reports
- *	  storm		write "IOVA COUNT": COUNT write faults every 100 us
- *			from a hard interrupt, until "stop" or a detach;
- *			read: faults stormed since load
+ * One ioctl per request, with the structures of mock_uapi.h, which the
+ * kselftests include too: no text to parse on either side, and a reset
+ * that knows the module's defaults so that the tests do not.  A request
+ * looks its device up by number and holds a reference on it (mock_get()),
+ * so that a device removed meanwhile is not freed under it; the device's
+ * own lock then orders the request against attach and detach.
  */
-#include <linux/debugfs.h>
-#include <linux/iommu.h>
-#include <linux/seq_file.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
 #include <linux/slab.h>
-#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "mock.h"
+#include "mock_uapi.h"
 
-static struct dentry *mock_debugfs_root;
+static_assert(VFM_MOCK_MAX_DEVICES == MOCK_MAX_DEVICES);
 
-static const char *const mock_resv_names[] = {
-	[IOMMU_RESV_DIRECT] = "direct",
-	[IOMMU_RESV_DIRECT_RELAXABLE] = "direct_relaxable",
-	[IOMMU_RESV_RESERVED] = "reserved",
-	[IOMMU_RESV_MSI] = "msi",
-	[IOMMU_RESV_SW_MSI] = "sw_msi",
+static const enum iommu_resv_type mock_resv_types[] = {
+	[VFM_MOCK_RESV_RESERVED] = IOMMU_RESV_RESERVED,
+	[VFM_MOCK_RESV_MSI] = IOMMU_RESV_MSI,
+	[VFM_MOCK_RESV_SW_MSI] = IOMMU_RESV_SW_MSI,
+	[VFM_MOCK_RESV_DIRECT_RELAXABLE] = IOMMU_RESV_DIRECT_RELAXABLE,
 };
 
-static char *mock_ctl_input(const char __user *buf, size_t count)
+static bool mock_zero(const void *p, size_t len)
 {
-	if (count > 128)
-		return ERR_PTR(-EINVAL);
-	return memdup_user_nul(buf, count);
+	return !memchr_inv(p, 0, len);
 }
 
-static int mock_group_show(struct seq_file *m, void *unused)
+static int mock_ctl_add(void __user *uarg)
 {
-	struct mock_dev *md = m->private;
-	struct iommu_group *group = iommu_group_get(&md->pdev->dev);
+	struct vfm_mock_add arg;
+	int ret;
 
-	if (!group)
-		return -ENODEV;
-	seq_printf(m, "%d\n", iommu_group_id(group));
-	iommu_group_put(group);
-	return 0;
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	ret = mock_add(arg.sibling);
+	if (ret < 0)
+		return ret;
+	arg.id = ret;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
-DEFINE_SHOW_ATTRIBUTE(mock_group);
 
-static int mock_mappings_show(struct seq_file *m, void *unused)
+static int mock_ctl_remove(void __user *uarg)
 {
-	struct mock_dev *md = m->private;
+	u32 id;
 
-	mutex_lock(&md->lock);
-	if (md->attached)
-		mock_domain_dump(md->attached, m);
-	mutex_unlock(&md->lock);
-	return 0;
+	if (get_user(id, (u32 __user *)uarg))
+		return -EFAULT;
+	return mock_remove_device(id);
 }
-DEFINE_SHOW_ATTRIBUTE(mock_mappings);
 
-static int mock_msi_cookie_show(struct seq_file *m, void *unused)
+static int mock_ctl_get_config(void __user *uarg)
 {
-	struct mock_dev *md = m->private;
+	struct vfm_mock_config cfg;
+	struct mock_dev *md;
+
+	if (copy_from_user(&cfg, uarg, sizeof(cfg)))
+		return -EFAULT;
+	md = mock_get(cfg.id);
+	if (IS_ERR(md))
+		return PTR_ERR(md);
+	cfg = (struct vfm_mock_config){
+		.id = cfg.id,
+		.valid = VFM_MOCK_CFG_ALL,
+		.pgsizes = READ_ONCE(md->pgsizes),
+		.aperture_start = READ_ONCE(md->aperture_start),
+		.aperture_end = READ_ONCE(md->aperture_end),
+		.format = READ_ONCE(md->format),
+		.fail_map_at = atomic_read(&md->fail_map_at),
+		.coherent = READ_ONCE(md->coherent),
+		.msi_isolated = READ_ONCE(md->msi_isolated),
+		.fail_attach = READ_ONCE(md->fail_attach),
+	};
+	mock_put(md);
+	return copy_to_user(uarg, &cfg, sizeof(cfg)) ? -EFAULT : 0;
+}
+
+static int mock_ctl_set_config(void __user *uarg)
+{
+	struct vfm_mock_config cfg;
+	struct mock_dev *md;
+	u64 start, end;
 	int ret = 0;
 
+	if (copy_from_user(&cfg, uarg, sizeof(cfg)))
+		return -EFAULT;
+	if (cfg.valid & ~VFM_MOCK_CFG_ALL ||
+	    !mock_zero(cfg.reserved, sizeof(cfg.reserved)) ||
+	    cfg.coherent > 1 || cfg.msi_isolated > 1 || cfg.fail_attach > 1 ||
+	    (cfg.valid & VFM_MOCK_CFG_PGSIZES && !cfg.pgsizes))
+		return -EINVAL;
+	md = mock_get(cfg.id);
+	if (IS_ERR(md))
+		return PTR_ERR(md);
+
 	mutex_lock(&md->lock);
-	if (md->attached)
-		seq_printf(m, "%c\n",
-			   md->attached->domain.iova_cookie ? 'Y' : 'N');
-	else
-		ret = -ENODEV;
+	start = cfg.valid & VFM_MOCK_CFG_APERTURE_START ?
+		cfg.aperture_start : md->aperture_start;
+	end = cfg.valid & VFM_MOCK_CFG_APERTURE_END ?
+		cfg.aperture_end : md->aperture_end;
+	if (end < start) {
+		ret = -EINVAL;
+		goto out;
+	}
+	WRITE_ONCE(md->aperture_start, start);
+	WRITE_ONCE(md->aperture_end, end);
+	if (cfg.valid & VFM_MOCK_CFG_PGSIZES)
+		WRITE_ONCE(md->pgsizes, cfg.pgsizes);
+	if (cfg.valid & VFM_MOCK_CFG_FORMAT)
+		WRITE_ONCE(md->format, cfg.format);
+	if (cfg.valid & VFM_MOCK_CFG_FAIL_MAP_AT)
+		atomic_set(&md->fail_map_at, cfg.fail_map_at);
+	if (cfg.valid & VFM_MOCK_CFG_COHERENT)
+		WRITE_ONCE(md->coherent, cfg.coherent);
+	if (cfg.valid & VFM_MOCK_CFG_MSI_ISOLATED)
+		mock_set_msi_isolated(md, cfg.msi_isolated);
+	if (cfg.valid & VFM_MOCK_CFG_FAIL_ATTACH)
+		WRITE_ONCE(md->fail_attach, cfg.fail_attach);
+out:
 	mutex_unlock(&md->lock);
+	mock_put(md);
 	return ret;
 }
-DEFINE_SHOW_ATTRIBUTE(mock_msi_cookie);
 
-static int mock_resv_show(struct seq_file *m, void *unused)
+static int mock_ctl_reset(void __user *uarg)
 {
-	struct mock_dev *md = m->private;
-	struct mock_resv *r;
+	struct mock_dev *md;
+	u32 id;
 
-	mutex_lock(&md->lock);
-	list_for_each_entry(r, &md->resv, list)
-		seq_printf(m, "%s %#llx %#zx\n", mock_resv_names[r->type],
-			   (u64)r->start, r->length);
-	mutex_unlock(&md->lock);
+	if (get_user(id, (u32 __user *)uarg))
+		return -EFAULT;
+	md = mock_get(id);
+	if (IS_ERR(md))
+		return PTR_ERR(md);
+	mock_reset(md);
+	mock_put(md);
 	return 0;
 }
 
-static int mock_resv_open(struct inode *inode, struct file *file)
+static int mock_ctl_add_resv(void __user *uarg)
 {
-	return single_open(file, mock_resv_show, inode->i_private);
-}
-
-static int mock_resv_add(struct mock_dev *md, const char *type, u64 start,
-			 u64 length)
-{
+	struct vfm_mock_resv arg;
+	struct mock_dev *md;
 	struct mock_resv *r;
-	unsigned int t;
 
-	for (t = 0; t < ARRAY_SIZE(mock_resv_names); t++)
-		if (mock_resv_names[t] && !strcmp(type, mock_resv_names[t]))
-			break;
-	/*
-	 * IOMMU_RESV_DIRECT is refused: the IOMMU core marks a device with
-	 * one as needing it mapped at probe time, which a region added later
-	 * cannot honour.
-	 */
-	if (t == ARRAY_SIZE(mock_resv_names) || t == IOMMU_RESV_DIRECT ||
-	    !length || start + length - 1 < start)
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (!arg.type || arg.type >= ARRAY_SIZE(mock_resv_types) ||
+	    !arg.length || arg.start + arg.length - 1 < arg.start)
 		return -EINVAL;
-
+	md = mock_get(arg.id);
+	if (IS_ERR(md))
+		return PTR_ERR(md);
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
-	if (!r)
-		return -ENOMEM;
-	r->start = start;
-	r->length = length;
-	r->type = t;
+	if (r) {
+		r->start = arg.start;
+		r->length = arg.length;
+		r->type = mock_resv_types[arg.type];
+		mutex_lock(&md->lock);
+		list_add_tail(&r->list, &md->resv);
+		mutex_unlock(&md->lock);
+	}
+	mock_put(md);
+	return r ? 0 : -ENOMEM;
+}
+
+static int mock_ctl_clear_resv(void __user *uarg)
+{
+	struct mock_dev *md;
+	u32 id;
+
+	if (get_user(id, (u32 __user *)uarg))
+		return -EFAULT;
+	md = mock_get(id);
+	if (IS_ERR(md))
+		return PTR_ERR(md);
 	mutex_lock(&md->lock);
-	list_add_tail(&r->list, &md->resv);
+	mock_resv_clear_locked(md);
 	mutex_unlock(&md->lock);
+	mock_put(md);
 	return 0;
 }
 
-static ssize_t mock_resv_write(struct file *file, const char __user *ubuf,
-			       size_t count, loff_t *ppos)
+static int mock_ctl_fault(void __user *uarg)
 {
-	struct mock_dev *md = file_inode(file)->i_private;
-	struct mock_resv *r, *tmp;
-	char type[24];
-	u64 start, length;
-	char *buf;
+	const u32 known = VFM_MOCK_FAULT_WRITE | VFM_MOCK_FAULT_IRQ |
+			  VFM_MOCK_FAULT_NODEV;
+	struct vfm_mock_fault arg;
+	struct mock_dev *md;
 	int ret;
 
-	buf = mock_ctl_input(ubuf, count);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-
-	if (sysfs_streq(buf, "clear")) {
-		mutex_lock(&md->lock);
-		list_for_each_entry_safe(r, tmp, &md->resv, list) {
-			list_del(&r->list);
-			kfree(r);
-		}
-		mutex_unlock(&md->lock);
-		ret = 0;
-	} else if (sscanf(buf, "add %23s %llx %llx", type, &start,
-			  &length) == 3) {
-		ret = mock_resv_add(md, type, start, length);
-	} else {
-		ret = -EINVAL;
-	}
-	kfree(buf);
-	return ret ? ret : count;
-}
-
-static const struct file_operations mock_resv_fops = {
-	.owner = THIS_MODULE,
-	.open = mock_resv_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-	.write = mock_resv_write,
-};
-
-static ssize_t mock_msi_isolated_write(struct file *file,
-				       const char __user *ubuf, size_t count,
-				       loff_t *ppos)
-{
-	struct mock_dev *md = file_inode(file)->i_private;
-	bool on;
-	int ret;
-
-	ret = kstrtobool_from_user(ubuf, count, &on);
-	if (ret)
-		return ret;
-	mock_set_msi_isolated(md, on);
-	return count;
-}
-
-static ssize_t mock_msi_isolated_read(struct file *file, char __user *ubuf,
-				      size_t count, loff_t *ppos)
-{
-	struct mock_dev *md = file_inode(file)->i_private;
-	char buf[3] = { READ_ONCE(md->msi_isolated) ? 'Y' : 'N', '\n' };
-
-	return simple_read_from_buffer(ubuf, count, ppos, buf, 2);
-}
-
-static const struct file_operations mock_msi_isolated_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = mock_msi_isolated_read,
-	.write = mock_msi_isolated_write,
-};
-
-static ssize_t mock_fault_do_write(struct file *file,
-				   const char __user *ubuf, size_t count,
-				   bool nodev)
-{
-	struct mock_dev *md = file_inode(file)->i_private;
-	unsigned int n = 1;
-	char access, irq[4] = "";
-	u64 iova;
-	char *buf;
-	int ret;
-
-	buf = mock_ctl_input(ubuf, count);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-	ret = sscanf(buf, "%llx %c %u %3s", &iova, &access, &n, irq);
-	kfree(buf);
-	if (ret < 2 || (access != 'r' && access != 'w') || !n ||
-	    (ret == 4 && strcmp(irq, "irq")))
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~known || !arg.count || arg.reserved)
 		return -EINVAL;
-
-	ret = mock_fault_report(md, iova, access == 'w', n, ret == 4, nodev);
-	return ret ? ret : count;
+	md = mock_get(arg.id);
+	if (IS_ERR(md))
+		return PTR_ERR(md);
+	ret = mock_fault_report(md, arg.iova, arg.flags & VFM_MOCK_FAULT_WRITE,
+				arg.count, arg.flags & VFM_MOCK_FAULT_IRQ,
+				arg.flags & VFM_MOCK_FAULT_NODEV);
+	mock_put(md);
+	return ret;
 }
 
-static ssize_t mock_fault_write(struct file *file, const char __user *ubuf,
-				size_t count, loff_t *ppos)
+static int mock_ctl_storm(void __user *uarg)
 {
-	return mock_fault_do_write(file, ubuf, count, false);
-}
+	struct vfm_mock_storm arg;
+	struct mock_dev *md;
+	int ret = 0;
 
-static const struct file_operations mock_fault_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = mock_fault_write,
-};
-
-static ssize_t mock_fault_nodev_write(struct file *file,
-				      const char __user *ubuf, size_t count,
-				      loff_t *ppos)
-{
-	return mock_fault_do_write(file, ubuf, count, true);
-}
-
-static const struct file_operations mock_fault_nodev_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = mock_fault_nodev_write,
-};
-
-static ssize_t mock_storm_write(struct file *file, const char __user *ubuf,
-				size_t count, loff_t *ppos)
-{
-	struct mock_dev *md = file_inode(file)->i_private;
-	unsigned int n;
-	u64 iova;
-	char *buf;
-	int ret;
-
-	buf = mock_ctl_input(ubuf, count);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-	if (sysfs_streq(buf, "stop")) {
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	md = mock_get(arg.id);
+	if (IS_ERR(md))
+		return PTR_ERR(md);
+	if (arg.count) {
+		ret = mock_fault_storm_start(md, arg.iova, arg.count);
+	} else {
 		mutex_lock(&md->lock);
 		mock_fault_storm_stop_locked(md);
 		mutex_unlock(&md->lock);
-		ret = 0;
-	} else if (sscanf(buf, "%llx %u", &iova, &n) == 2 && n) {
-		ret = mock_fault_storm_start(md, iova, n);
-	} else {
-		ret = -EINVAL;
 	}
-	kfree(buf);
-	return ret ? ret : count;
+	mock_put(md);
+	return ret;
 }
 
-static ssize_t mock_storm_read(struct file *file, char __user *ubuf,
-			       size_t count, loff_t *ppos)
+static int mock_ctl_state(void __user *uarg)
 {
-	struct mock_dev *md = file_inode(file)->i_private;
-	char buf[24];
-	int len;
+	struct vfm_mock_state st;
+	struct iommu_group *group;
+	struct mock_dev *md;
 
-	len = scnprintf(buf, sizeof(buf), "%lld\n",
-			atomic64_read(&md->storm_reported));
-	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+	if (copy_from_user(&st, uarg, sizeof(st)))
+		return -EFAULT;
+	md = mock_get(st.id);
+	if (IS_ERR(md))
+		return PTR_ERR(md);
+	st = (struct vfm_mock_state){
+		.id = st.id,
+		.group = -1,
+		.domains = atomic_read(&mock_domains_live),
+		.storm_reported = atomic64_read(&md->storm_reported),
+	};
+	group = iommu_group_get(&md->pdev->dev);
+	if (group) {
+		st.group = iommu_group_id(group);
+		iommu_group_put(group);
+	}
+	mutex_lock(&md->lock);
+	if (md->attached) {
+		st.flags |= VFM_MOCK_STATE_ATTACHED;
+		if (md->attached->domain.iova_cookie)
+			st.flags |= VFM_MOCK_STATE_MSI_COOKIE;
+	}
+	mutex_unlock(&md->lock);
+	mock_put(md);
+	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
-static const struct file_operations mock_storm_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = mock_storm_read,
-	.write = mock_storm_write,
-};
-
-static ssize_t mock_remove_write(struct file *file, const char __user *ubuf,
-				 size_t count, loff_t *ppos)
+/*
+ * The leaves are gathered under the device's lock and copied out after
+ * it: a fault on the user's buffer must not wait with the lock held.
+ */
+static int mock_ctl_leaves(void __user *uarg)
 {
-	mock_remove_devices();
-	return count;
-}
+	struct vfm_mock_leaf *leaves = NULL;
+	struct vfm_mock_leaves arg;
+	struct mock_dev *md;
+	u32 total, copied;
+	int ret = 0;
 
-static const struct file_operations mock_remove_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = mock_remove_write,
-};
-
-static ssize_t mock_remove_device_write(struct file *file,
-					const char __user *ubuf, size_t count,
-					loff_t *ppos)
-{
-	int n, ret;
-
-	ret = kstrtoint_from_user(ubuf, count, 0, &n);
-	if (!ret)
-		ret = mock_remove_device(n);
-	return ret ? ret : count;
-}
-
-static const struct file_operations mock_remove_device_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = mock_remove_device_write,
-};
-
-static atomic_t mock_last_added = ATOMIC_INIT(-1);
-
-static ssize_t mock_add_write(struct file *file, const char __user *ubuf,
-			      size_t count, loff_t *ppos)
-{
-	int n, ret;
-
-	ret = kstrtoint_from_user(ubuf, count, 0, &n);
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	md = mock_get(arg.id);
+	if (IS_ERR(md))
+		return PTR_ERR(md);
+	mutex_lock(&md->lock);
+	if (!md->attached) {
+		ret = -ENODEV;
+		goto unlock;
+	}
+	total = mock_domain_leaves(md->attached, NULL, 0);
+	copied = min(total, arg.nr);
+	if (copied) {
+		leaves = kvcalloc(copied, sizeof(*leaves), GFP_KERNEL);
+		if (!leaves) {
+			ret = -ENOMEM;
+			goto unlock;
+		}
+		mock_domain_leaves(md->attached, leaves, copied);
+	}
+unlock:
+	mutex_unlock(&md->lock);
+	mock_put(md);
 	if (ret)
 		return ret;
-	ret = mock_add(n);
-	if (ret < 0)
-		return ret;
-	atomic_set(&mock_last_added, ret);
-	return count;
+
+	if (copy_to_user(u64_to_user_ptr(arg.leaves), leaves,
+			 copied * sizeof(*leaves)))
+		ret = -EFAULT;
+	kvfree(leaves);
+	arg.nr = total;
+	if (!ret && copy_to_user(uarg, &arg, sizeof(arg)))
+		ret = -EFAULT;
+	return ret;
 }
 
-static ssize_t mock_add_read(struct file *file, char __user *ubuf,
-			     size_t count, loff_t *ppos)
+static long mock_ctl_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
 {
-	char buf[16];
-	int len = scnprintf(buf, sizeof(buf), "%d\n",
-			    atomic_read(&mock_last_added));
+	void __user *uarg = (void __user *)arg;
 
-	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+	switch (cmd) {
+	case VFM_MOCK_ADD:
+		return mock_ctl_add(uarg);
+	case VFM_MOCK_REMOVE:
+		return mock_ctl_remove(uarg);
+	case VFM_MOCK_GET_CONFIG:
+		return mock_ctl_get_config(uarg);
+	case VFM_MOCK_SET_CONFIG:
+		return mock_ctl_set_config(uarg);
+	case VFM_MOCK_RESET:
+		return mock_ctl_reset(uarg);
+	case VFM_MOCK_ADD_RESV:
+		return mock_ctl_add_resv(uarg);
+	case VFM_MOCK_CLEAR_RESV:
+		return mock_ctl_clear_resv(uarg);
+	case VFM_MOCK_FAULT:
+		return mock_ctl_fault(uarg);
+	case VFM_MOCK_STORM:
+		return mock_ctl_storm(uarg);
+	case VFM_MOCK_STATE:
+		return mock_ctl_state(uarg);
+	case VFM_MOCK_LEAVES:
+		return mock_ctl_leaves(uarg);
+	}
+	return -ENOTTY;
 }
 
-static const struct file_operations mock_add_fops = {
+static const struct file_operations mock_ctl_fops = {
 	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = mock_add_read,
-	.write = mock_add_write,
+	.unlocked_ioctl = mock_ctl_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = mock_pfnmap_mmap,
+};
+
+static struct miscdevice mock_ctl_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = VFM_MOCK_DEVNAME,
+	.fops = &mock_ctl_fops,
+	.mode = 0600,
 };
 
 /**
- * mock_ctl_add() - create a device's control directory
- * @md: the device, probed and bound.
+ * mock_ctl_init() - create /dev/vfio-mirror-mock
+ *
+ * Return: 0 or the error of misc_register().
  */
-void mock_ctl_add(struct mock_dev *md)
+int mock_ctl_init(void)
 {
-	struct dentry *d;
-	char name[16];
-
-	snprintf(name, sizeof(name), "mock%d", md->id);
-	d = debugfs_create_dir(name, mock_debugfs_root);
-	md->debugfs = d;
-	debugfs_create_file("group", 0444, d, md, &mock_group_fops);
-	debugfs_create_x64("pgsizes", 0644, d, &md->pgsizes);
-	debugfs_create_x64("aperture_start", 0644, d, &md->aperture_start);
-	debugfs_create_x64("aperture_end", 0644, d, &md->aperture_end);
-	debugfs_create_u32("format", 0644, d, &md->format);
-	debugfs_create_bool("coherent", 0644, d, &md->coherent);
-	debugfs_create_bool("fail_attach", 0644, d, &md->fail_attach);
-	debugfs_create_atomic_t("fail_map_at", 0644, d, &md->fail_map_at);
-	debugfs_create_file("msi_isolated", 0644, d, md,
-			    &mock_msi_isolated_fops);
-	debugfs_create_file("resv", 0644, d, md, &mock_resv_fops);
-	debugfs_create_file("mappings", 0444, d, md, &mock_mappings_fops);
-	debugfs_create_file("msi_cookie", 0444, d, md, &mock_msi_cookie_fops);
-	debugfs_create_file("fault", 0200, d, md, &mock_fault_fops);
-	debugfs_create_file("fault_nodev", 0200, d, md,
-			    &mock_fault_nodev_fops);
-	debugfs_create_file("storm", 0600, d, md, &mock_storm_fops);
+	return misc_register(&mock_ctl_dev);
 }
 
-/* Create /sys/kernel/debug/vfio_mirror_mock. */
-void mock_ctl_init(void)
-{
-	mock_debugfs_root = debugfs_create_dir("vfio_mirror_mock", NULL);
-	debugfs_create_file("remove", 0200, mock_debugfs_root, NULL,
-			    &mock_remove_fops);
-	debugfs_create_file("remove_device", 0200, mock_debugfs_root, NULL,
-			    &mock_remove_device_fops);
-	debugfs_create_file("add", 0600, mock_debugfs_root, NULL,
-			    &mock_add_fops);
-	debugfs_create_atomic_t("domains", 0444, mock_debugfs_root,
-				&mock_domains_live);
-	mock_pfnmap_init(mock_debugfs_root);
-}
-
-/* Remove it; the devices' directories went with the devices. */
+/* Remove it; an open file holds the module, so none is open now. */
 void mock_ctl_exit(void)
 {
-	debugfs_remove_recursive(mock_debugfs_root);
+	misc_deregister(&mock_ctl_dev);
 }

@@ -12,7 +12,6 @@
  */
 #include <linux/iommu.h>
 #include <linux/log2.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "mock.h"
@@ -313,22 +312,32 @@ const struct iommu_ops mock_iommu_ops = {
 };
 
 /**
- * mock_domain_dump() - print a domain's page table, one leaf a line
+ * mock_domain_leaves() - copy a domain's page table, in IOVA order
  * @dom: the domain.
- * @m: where to: "IOVA PHYS SIZE PROT", hexadecimal but PROT, which is
- *	"r", "w" or "rw".
+ * @leaves: where to, or NULL to count only.
+ * @room: how many fit at @leaves.
  *
- * Return: 0.
+ * Return: how many leaves the table has.
  */
-int mock_domain_dump(struct mock_domain *dom, struct seq_file *m)
+u32 mock_domain_leaves(struct mock_domain *dom, struct vfm_mock_leaf *leaves,
+		       u32 room)
 {
-	static const char *const prot[] = { "-", "r", "w", "rw" };
 	unsigned long index;
+	u32 n = 0;
 	void *pte;
 
-	xa_for_each(&dom->ptes, index, pte)
-		seq_printf(m, "%#llx %#llx %#zx %s\n",
-			   (u64)index << MOCK_SHIFT, (u64)mock_pte_paddr(pte),
-			   mock_pte_size(pte), prot[mock_pte_prot(pte)]);
-	return 0;
+	xa_for_each(&dom->ptes, index, pte) {
+		if (leaves && n < room)
+			leaves[n] = (struct vfm_mock_leaf){
+				.iova = (u64)index << MOCK_SHIFT,
+				.phys = mock_pte_paddr(pte),
+				.size = mock_pte_size(pte),
+				.prot = (mock_pte_prot(pte) & IOMMU_READ ?
+					 VFM_MOCK_PROT_READ : 0) |
+					(mock_pte_prot(pte) & IOMMU_WRITE ?
+					 VFM_MOCK_PROT_WRITE : 0),
+			};
+		n++;
+	}
+	return n;
 }

@@ -11,7 +11,7 @@
  *
  * Every probed device holds a reference on this module (the IOMMU core
  * takes one on its driver's owner), so the module cannot be unloaded while
- * the devices exist: writing to debugfs "remove" deletes them first.
+ * the devices exist: VFM_MOCK_REMOVE deletes them first.
  *
  * A device gets its fwspec the way firmware code gives one, under
  * iommu_probe_device_lock, which the IOMMU core requires (lockdep says so)
@@ -19,7 +19,6 @@
  * guest passes its address, from /proc/kallsyms, as the probe_lock
  * parameter; the module checks that it is that symbol before taking it.
  */
-#include <linux/debugfs.h>
 #include <linux/irqdomain.h>
 #include <linux/kallsyms.h>
 #include <linux/module.h>
@@ -63,17 +62,91 @@ void mock_set_msi_isolated(struct mock_dev *md, bool on)
 	dev_set_msi_domain(&md->pdev->dev, on ? mock_msi_domain : NULL);
 }
 
-static void mock_free_dev(struct mock_dev *md)
+/**
+ * mock_resv_clear_locked() - drop every reserved region of a device
+ * @md: the device, its lock held.
+ */
+void mock_resv_clear_locked(struct mock_dev *md)
 {
 	struct mock_resv *r, *tmp;
 
+	lockdep_assert_held(&md->lock);
+
+	list_for_each_entry_safe(r, tmp, &md->resv, list) {
+		list_del(&r->list);
+		kfree(r);
+	}
+}
+
+/* The settings of a device of its own group, as the module creates it. */
+static void mock_defaults_locked(struct mock_dev *md)
+{
+	WRITE_ONCE(md->pgsizes, SZ_4K | SZ_2M | SZ_1G);
+	WRITE_ONCE(md->aperture_start, 0);
+	WRITE_ONCE(md->aperture_end, (1ULL << 48) - 1);
+	WRITE_ONCE(md->format, 0);
+	WRITE_ONCE(md->coherent, false);
+	WRITE_ONCE(md->fail_attach, false);
+	atomic_set(&md->fail_map_at, 0);
+	mock_resv_clear_locked(md);
+	mock_fault_storm_stop_locked(md);
+}
+
+/**
+ * mock_reset() - put a device's settings back as the module creates them
+ * @md: the device.
+ *
+ * No reserved region, no storm, MSIs isolated.
+ */
+void mock_reset(struct mock_dev *md)
+{
 	mutex_lock(&md->lock);
+	mock_defaults_locked(md);
+	mock_set_msi_isolated(md, true);
+	mutex_unlock(&md->lock);
+}
+
+static void mock_release(struct kref *ref)
+{
+	struct mock_dev *md = container_of(ref, struct mock_dev, ref);
+
+	mutex_lock(&md->lock);
+	mock_resv_clear_locked(md);
 	mock_fault_storm_stop_locked(md);
 	mutex_unlock(&md->lock);
-	list_for_each_entry_safe(r, tmp, &md->resv, list)
-		kfree(r);
+	if (md->pdev)
+		platform_device_put(md->pdev);
 	mutex_destroy(&md->lock);
 	kfree(md);
+}
+
+/**
+ * mock_get() - look a device up for a control request
+ * @id: its number.
+ *
+ * Return: the device, with a reference for mock_put(), or
+ * ERR_PTR(-ENODEV).
+ */
+struct mock_dev *mock_get(u32 id)
+{
+	struct mock_dev *md = NULL;
+
+	mutex_lock(&mock_devices_lock);
+	if (id < MOCK_MAX_DEVICES)
+		md = mock_devs[id];
+	if (md)
+		kref_get(&md->ref);
+	mutex_unlock(&mock_devices_lock);
+	return md ?: ERR_PTR(-ENODEV);
+}
+
+/**
+ * mock_put() - drop what mock_get() took
+ * @md: the device.
+ */
+void mock_put(struct mock_dev *md)
+{
+	kref_put(&md->ref, mock_release);
 }
 
 /* @id, a free slot, joins the group of @sibling, or a new one if -1. */
@@ -88,12 +161,14 @@ static int mock_add_device(int id, int sibling)
 	if (!md)
 		return -ENOMEM;
 	mutex_init(&md->lock);
+	kref_init(&md->ref);
 	INIT_LIST_HEAD(&md->resv);
 	mock_fault_init(md);
 	md->id = id;
 	md->sibling = sibling;
-	md->pgsizes = SZ_4K | SZ_2M | SZ_1G;
-	md->aperture_end = (1ULL << 48) - 1;
+	mutex_lock(&md->lock);
+	mock_defaults_locked(md);
+	mutex_unlock(&md->lock);
 	if (sibling >= 0) {
 		/* Devices of one group make the same domains. */
 		md->pgsizes = READ_ONCE(mock_devs[sibling]->pgsizes);
@@ -104,7 +179,7 @@ static int mock_add_device(int id, int sibling)
 
 	md->pdev = platform_device_alloc(MOCK_NAME, id);
 	if (!md->pdev) {
-		mock_free_dev(md);
+		mock_put(md);
 		return -ENOMEM;
 	}
 	mutex_lock(mock_probe_lock);
@@ -122,17 +197,19 @@ static int mock_add_device(int id, int sibling)
 	}
 	if (!device_iommu_mapped(&md->pdev->dev)) {
 		dev_err(&md->pdev->dev, "not probed by the mock IOMMU\n");
+		/* The reference platform_device_add() left is mock_release()'s. */
+		get_device(&md->pdev->dev);
 		platform_device_unregister(md->pdev);
 		mock_devs[id] = NULL;
-		mock_free_dev(md);
+		mock_put(md);
 		return -ENODEV;
 	}
-	mock_ctl_add(md);
+	/* mock_release() drops it: requests may outlive the unregister. */
+	get_device(&md->pdev->dev);
 	return 0;
 
 err_put:
-	platform_device_put(md->pdev);
-	mock_free_dev(md);
+	mock_put(md);
 	return ret;
 }
 
@@ -142,10 +219,14 @@ static void mock_del_device(int id)
 
 	lockdep_assert_held(&mock_devices_lock);
 
-	debugfs_remove_recursive(md->debugfs);
 	platform_device_unregister(md->pdev);
 	mock_devs[id] = NULL;
-	mock_free_dev(md);
+	/* Gone from its group: a request still holding it reports nothing. */
+	mutex_lock(&md->lock);
+	mock_fault_storm_stop_locked(md);
+	md->attached = NULL;
+	mutex_unlock(&md->lock);
+	mock_put(md);
 }
 
 /**
@@ -275,7 +356,11 @@ static int __init mock_init(void)
 	if (ret)
 		goto err_iommu;
 
-	mock_ctl_init();
+	ret = mock_ctl_init();
+	if (ret) {
+		platform_driver_unregister(&mock_vfio_driver);
+		goto err_iommu;
+	}
 	mutex_lock(&mock_devices_lock);
 	for (i = 0; i < nr_devices && !ret; i++)
 		ret = mock_add_device(i, -1);

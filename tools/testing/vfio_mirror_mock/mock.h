@@ -10,7 +10,8 @@
  * (vfio_register_group_dev()) makes each group a /dev/vfio/N that can join
  * a container beside real groups.
  *
- * Each device is configured through debugfs (ctl.c) before its group joins
+ * Each device is configured through /dev/vfio-mirror-mock (ctl.c, with the
+ * structures of mock_uapi.h) before its group joins
  * a container: the domains it makes (page sizes, aperture, a page table
  * "format" that other formats cannot share, cache-coherency enforcement),
  * its reserved regions, MSI isolation, and failures to inject.  A test can
@@ -28,10 +29,13 @@
 #include <linux/atomic.h>
 #include <linux/hrtimer.h>
 #include <linux/iommu.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/xarray.h>
+
+#include "mock_uapi.h"
 
 #define MOCK_NAME		"vfio-mirror-mock"
 #define MOCK_MAX_DEVICES	8
@@ -74,8 +78,9 @@ struct mock_resv {
  *	when no storm runs.  A storm stops before the device leaves it.
  * @storm_iova: its faulting address.
  * @storm_count: faults per period.
- * @storm_reported: faults a storm reported since the module was loaded.
- * @debugfs: the device's debugfs directory.
+ * @storm_reported: faults storms reported since the device was added.
+ * @ref: references: the slot in mock_devs[] and each control request
+ *	using the device (mock_get()); the last frees it and drops @pdev.
  */
 struct mock_dev {
 	struct platform_device *pdev;
@@ -97,7 +102,7 @@ struct mock_dev {
 	u64 storm_iova;
 	unsigned int storm_count;
 	atomic64_t storm_reported;
-	struct dentry *debugfs;
+	struct kref ref;
 };
 
 /**
@@ -121,6 +126,10 @@ extern struct mock_dev *mock_devs[MOCK_MAX_DEVICES];
 extern struct iommu_device mock_iommu;
 extern atomic_t mock_domains_live;
 void mock_set_msi_isolated(struct mock_dev *md, bool on);
+void mock_reset(struct mock_dev *md);
+void mock_resv_clear_locked(struct mock_dev *md);
+struct mock_dev *mock_get(u32 id);
+void mock_put(struct mock_dev *md);
 int mock_add(int n);
 int mock_remove_device(int n);
 int mock_remove_devices(void);
@@ -128,7 +137,8 @@ int mock_remove_devices(void);
 /* iommu.c */
 extern const struct iommu_ops mock_iommu_ops;
 struct mock_dev *mock_dev_of(struct device *dev);
-int mock_domain_dump(struct mock_domain *dom, struct seq_file *m);
+u32 mock_domain_leaves(struct mock_domain *dom, struct vfm_mock_leaf *leaves,
+		       u32 room);
 
 /* vfio.c */
 extern struct platform_driver mock_vfio_driver;
@@ -141,9 +151,10 @@ int mock_fault_storm_start(struct mock_dev *md, u64 iova, unsigned int count);
 void mock_fault_storm_stop_locked(struct mock_dev *md);
 
 /* ctl.c */
-void mock_ctl_init(void);
-void mock_pfnmap_init(struct dentry *root);
-void mock_ctl_add(struct mock_dev *md);
+int mock_ctl_init(void);
 void mock_ctl_exit(void);
+
+/* pfnmap.c */
+int mock_pfnmap_mmap(struct file *file, struct vm_area_struct *vma);
 
 #endif /* VFIO_MIRROR_MOCK_H */

@@ -2,7 +2,7 @@
 /*
  * vfio_mirror_mock: device memory that is not linear.
  *
- * /sys/kernel/debug/vfio_mirror_mock/pfnmap, mmap()ed, is a VM_PFNMAP
+ * /dev/vfio-mirror-mock, mmap()ed, is a VM_PFNMAP
  * mapping of pages the mock allocates (and marks PageReserved, as a
  * driver exposing its memory does), mapped with 4 KiB page-table entries
  * in swapped pairs: page 2k of the mapping is frame 2k + 1 of the
@@ -11,7 +11,6 @@
  * the page tables say it does not.  The pages are freed when the mapping
  * goes; the tests unmap their DMA first.
  */
-#include <linux/debugfs.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
@@ -52,7 +51,14 @@ static const struct vm_operations_struct mock_pfnmap_vm_ops = {
 	.may_split = mock_pfnmap_may_split,
 };
 
-static int mock_pfnmap_mmap(struct file *file, struct vm_area_struct *vma)
+/**
+ * mock_pfnmap_mmap() - mmap() of /dev/vfio-mirror-mock
+ * @file: the open control file.
+ * @vma: the new mapping: an even number of pages, at most 4096, offset 0.
+ *
+ * Return: 0, -EINVAL for another shape, or -ENOMEM.
+ */
+int mock_pfnmap_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	unsigned long i, npages = vma_pages(vma);
 	struct mock_pfnmap *m;
@@ -84,24 +90,4 @@ static int mock_pfnmap_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_private_data = m;
 	vma->vm_ops = &mock_pfnmap_vm_ops;
 	return 0;
-}
-
-static const struct file_operations mock_pfnmap_fops = {
-	.owner = THIS_MODULE,
-	.mmap = mock_pfnmap_mmap,
-};
-
-/**
- * mock_pfnmap_init() - create the pfnmap file
- * @root: the mock's debugfs directory.
- */
-void mock_pfnmap_init(struct dentry *root)
-{
-	/*
-	 * Without debugfs's proxy, which has no mmap: the open file (and
-	 * each mapping of it) holds the module, which frees nothing the
-	 * file needs before its exit.
-	 */
-	debugfs_create_file_unsafe("pfnmap", 0600, root, NULL,
-				   &mock_pfnmap_fops);
 }

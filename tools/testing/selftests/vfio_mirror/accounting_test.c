@@ -30,8 +30,8 @@ FIXTURE_VARIANT(acct) {
 	struct vfm_backend b;
 };
 
-FIXTURE_VARIANT_ADD(acct, type1) { .b = VFM_BACKEND_TYPE1 };
-FIXTURE_VARIANT_ADD(acct, mirror) { .b = VFM_BACKEND_MIRROR };
+#define VFM_FIXTURE acct
+#include "vfm_backends.h"
 
 FIXTURE_SETUP(acct)
 {

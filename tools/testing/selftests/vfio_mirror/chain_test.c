@@ -34,11 +34,7 @@ static const char *env_or(const char *name, const char *def)
 
 static long long storm_count(void)
 {
-	char buf[32];
-
-	if (vfm_mock_get(0, "storm", buf, sizeof(buf)))
-		return -1;
-	return atoll(buf);
+	return vfm_mock_storm_reported(0);
 }
 
 TEST(each_producer_says_how_it_is_hooked)
@@ -86,7 +82,8 @@ TEST(consumers_run_with_interrupts_on)
 	ASSERT_EQ(0, vfm_probe_load());
 	ASSERT_EQ(0, vfm_ctx_open(&ctx, &mirror, 1));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 0));
-	ASSERT_EQ(0, vfm_mock_set(0, "fault", "1000 w 8 irq"));
+	ASSERT_EQ(0, vfm_mock_fault(0, 0x1000, VFM_MOCK_FAULT_WRITE | VFM_MOCK_FAULT_IRQ,
+				    8));
 	ASSERT_EQ(0, vfm_chain_flush("generic"));
 	calls = vfm_probe_context("calls");
 	ASSERT_EQ(8, calls);
@@ -246,7 +243,7 @@ TEST(a_storm_does_not_hold_a_flush)
 	ASSERT_EQ(0, vfm_ctx_open(&ctx, &type1, 0));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 0));
 	ASSERT_EQ(0, vfm_probe_slow(1000, delays));
-	ASSERT_EQ(0, vfm_mock_set(0, "storm", "1000 4"));
+	ASSERT_EQ(0, vfm_mock_storm(0, 0x1000, 4));
 	usleep(50 * 1000);
 
 	ASSERT_LT(0, vfm_chain_counter("generic", "seen"));
@@ -255,7 +252,7 @@ TEST(a_storm_does_not_hold_a_flush)
 	ASSERT_GT(delays, hits);
 
 	ASSERT_EQ(0, vfm_probe_slow(0, 0));
-	ASSERT_EQ(0, vfm_mock_set(0, "storm", "stop"));
+	ASSERT_EQ(0, vfm_mock_storm(0, 0, 0));
 	vfm_ctx_close(&ctx);
 	ASSERT_EQ(0, vfm_mock_reset(0));
 	ASSERT_EQ(0, vfm_probe_unload());
@@ -343,7 +340,7 @@ TEST_F_TIMEOUT(storm, the_chain_unloads_and_loads_during_a_storm, 300)
 	/* The mock reports faults in a type1 domain: no vfio-mirror needed. */
 	ASSERT_EQ(0, vfm_ctx_open(&ctx, &type1, 0));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 0));
-	ASSERT_EQ(0, vfm_mock_set(0, "storm", "1000 4"));
+	ASSERT_EQ(0, vfm_mock_storm(0, 0x1000, 4));
 
 	for (round = 0; round < rounds; round++) {
 		before = storm_count();
@@ -364,7 +361,7 @@ TEST_F_TIMEOUT(storm, the_chain_unloads_and_loads_during_a_storm, 300)
 					     env_or("VFM_MIRROR_ARGS", "")));
 	}
 	usleep(50 * 1000);
-	ASSERT_EQ(0, vfm_mock_set(0, "storm", "stop"));
+	ASSERT_EQ(0, vfm_mock_storm(0, 0, 0));
 	if (keep)
 		ASSERT_EQ(0, keep_tracepoint_patched_in(false));
 	seen = vfm_chain_counter("generic", "seen");

@@ -47,16 +47,14 @@ FIXTURE_VARIANT(dirty) {
 	struct vfm_backend b;
 };
 
-FIXTURE_VARIANT_ADD(dirty, type1) { .b = VFM_BACKEND_TYPE1 };
-FIXTURE_VARIANT_ADD(dirty, mirror) { .b = VFM_BACKEND_MIRROR };
-FIXTURE_VARIANT_ADD(dirty, mirror_claimed) {
-	.b = VFM_BACKEND_MIRROR_CLAIMED
-};
+#define VFM_FIXTURE dirty
+#include "vfm_backends.h"
 
 FIXTURE_SETUP(dirty)
 {
 	/* Documentation/vfio-mirror/uapi.rst, "Dirty page tracking". */
 	self->type1 = vfm_is_type1(&variant->b);
+	VFM_REQUIRE(return, VFM_NEED_V2_DIRTY, .b = &variant->b);
 	if (!vfm_ctx_setup(_metadata, &self->ctx, &variant->b, 0))
 		return;
 	self->buf = vfm_alloc(SPAN);

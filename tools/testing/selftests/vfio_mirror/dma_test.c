@@ -26,8 +26,8 @@ FIXTURE_VARIANT(dma) {
 	struct vfm_backend b;
 };
 
-FIXTURE_VARIANT_ADD(dma, type1) { .b = VFM_BACKEND_TYPE1 };
-FIXTURE_VARIANT_ADD(dma, mirror) { .b = VFM_BACKEND_MIRROR };
+#define VFM_FIXTURE dma
+#include "vfm_backends.h"
 
 FIXTURE_SETUP(dma)
 {

@@ -20,19 +20,24 @@
 #define ROUNDS		20
 #define NREC		64
 
-static const struct vfm_backend mirror = VFM_BACKEND_MIRROR;
-
 FIXTURE(burst) {
 	struct vfm_ctx ctx[NDEV];
 	struct vfio_mirror_fault rec[NREC];
 };
 
 FIXTURE_VARIANT(burst) {
+	struct vfm_backend b;
 	const char *vtd_mode;
 };
 
-FIXTURE_VARIANT_ADD(burst, takeover) { .vtd_mode = "takeover" };
-FIXTURE_VARIANT_ADD(burst, observe) { .vtd_mode = "observe" };
+#define VFM_FIXTURE burst
+#define VFM_VARIANT_SUFFIX _takeover
+#define VFM_VARIANT_FIELDS .vtd_mode = "takeover"
+#include "vfm_backends.h"
+#define VFM_FIXTURE burst
+#define VFM_VARIANT_SUFFIX _observe
+#define VFM_VARIANT_FIELDS .vtd_mode = "observe"
+#include "vfm_backends.h"
 
 FIXTURE_SETUP(burst)
 {
@@ -40,12 +45,13 @@ FIXTURE_SETUP(burst)
 
 	for (i = 0; i < NDEV; i++)
 		self->ctx[i].container = -1;
-	if (!vfm_need_edu(_metadata, NDEV))
-		return;
+	VFM_REQUIRE(return, VFM_NEED_FAULTS, .b = &variant->b);
+	VFM_REQUIRE(return, VFM_NEED_BACKEND, .b = &variant->b);
+	VFM_REQUIRE(return, VFM_NEED_EDU, .n = NDEV);
 	ASSERT_EQ(0, vfm_param_write("iommu_faultchain", "vtd_mode",
 				     variant->vtd_mode));
 	for (i = 0; i < NDEV; i++) {
-		ASSERT_EQ(0, vfm_ctx_open(&self->ctx[i], &mirror, 0));
+		ASSERT_EQ(0, vfm_ctx_open(&self->ctx[i], &variant->b, 0));
 		ASSERT_EQ(0, vfm_ctx_attach_edu(&self->ctx[i], i));
 	}
 }

@@ -31,9 +31,18 @@ FIXTURE(fq) {
 	struct vfio_mirror_fault rec[NREC];
 };
 
+FIXTURE_VARIANT(fq) {
+	struct vfm_backend b;
+};
+
+#define VFM_FIXTURE fq
+#include "vfm_backends.h"
+
 FIXTURE_SETUP(fq)
 {
 	self->efd = -1;
+	VFM_REQUIRE(return, VFM_NEED_FAULTS, .b = &variant->b);
+	VFM_REQUIRE(return, VFM_NEED_BACKEND, .b = &variant->b);
 	if (!vfm_mocks_ready(_metadata))
 		return;
 	/*
@@ -61,40 +70,42 @@ FIXTURE_TEARDOWN(fq)
 	vfm_param_write("vfio_mirror", "fault_ratelimit_burst", BURST);
 }
 
-/* A mirror container holding mock 0, with the fault eventfd set. */
+/* A container of @b holding mock 0, with the fault eventfd set. */
 static void open_with_mock(struct __test_metadata *_metadata,
-			   struct vfm_ctx *ctx, int efd)
+			   struct vfm_ctx *ctx, const struct vfm_backend *b,
+			   int efd)
 {
-	ASSERT_EQ(0, vfm_ctx_open(ctx, &mirror, 0));
+	ASSERT_EQ(0, vfm_ctx_open(ctx, b, 0));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
 	ASSERT_EQ(0, vfm_set_eventfd(ctx->container, VFIO_MIRROR_EVENT_FAULT,
 				     efd));
 }
 
 /* Report faults of mock @n, and wait until the chain handed them over. */
-static int mock_fault_to(int n, const char *knob, uint64_t iova, char access,
+static int mock_fault_to(int n, uint32_t flags, uint64_t iova, char access,
 			 int count, bool irq)
 {
-	char cmd[64];
 	int ret;
 
-	snprintf(cmd, sizeof(cmd), "%llx %c %d%s", (unsigned long long)iova,
-		 access, count, irq ? " irq" : "");
-	ret = vfm_mock_set(n, knob, cmd);
+	if (access == 'w')
+		flags |= VFM_MOCK_FAULT_WRITE;
+	if (irq)
+		flags |= VFM_MOCK_FAULT_IRQ;
+	ret = vfm_mock_fault(n, iova, flags, count);
 	return ret ? ret : vfm_chain_flush("generic");
 }
 
 static int mock_fault(int n, uint64_t iova, char access, int count,
 		      bool irq)
 {
-	return mock_fault_to(n, "fault", iova, access, count, irq);
+	return mock_fault_to(n, 0, iova, access, count, irq);
 }
 
 TEST_F(fq, mock_faults_arrive_from_any_context)
 {
 	int c, i;
 
-	open_with_mock(_metadata, &self->ctx, self->efd);
+	open_with_mock(_metadata, &self->ctx, &variant->b, self->efd);
 	c = self->ctx.container;
 
 	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA + 0x123, 'w', 1, false));
@@ -129,7 +140,7 @@ TEST_F(fq, a_storm_fills_the_queue_and_the_rest_is_counted)
 	int c, i;
 
 	ASSERT_EQ(0, vfm_param_write("vfio_mirror", "fault_queue_len", "16"));
-	open_with_mock(_metadata, &self->ctx, self->efd);
+	open_with_mock(_metadata, &self->ctx, &variant->b, self->efd);
 	c = self->ctx.container;
 
 	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', storm, true));
@@ -157,7 +168,7 @@ TEST_F(fq, a_short_read_leaves_the_rest_queued)
 {
 	int c;
 
-	open_with_mock(_metadata, &self->ctx, self->efd);
+	open_with_mock(_metadata, &self->ctx, &variant->b, self->efd);
 	c = self->ctx.container;
 	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 5, false));
 	ASSERT_EQ(2, vfm_read_faults(c, self->rec, 2, NULL, NULL));
@@ -173,7 +184,7 @@ TEST_F(fq, the_rate_limit_drops_and_counts)
 	uint64_t lost;
 	int c;
 
-	open_with_mock(_metadata, &self->ctx, self->efd);
+	open_with_mock(_metadata, &self->ctx, &variant->b, self->efd);
 	c = self->ctx.container;
 	/* Setting it starts a new interval. */
 	ASSERT_EQ(0, vfm_param_write("vfio_mirror", "fault_ratelimit_burst",
@@ -197,7 +208,7 @@ TEST_F(fq, a_storm_spends_only_its_own_containers_budget)
 	uint64_t lost;
 	int c;
 
-	open_with_mock(_metadata, &self->ctx, self->efd);
+	open_with_mock(_metadata, &self->ctx, &variant->b, self->efd);
 	c = self->ctx.container;
 	ASSERT_EQ(0, vfm_ctx_open(&b, &mirror, 0));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&b, 1));
@@ -231,12 +242,12 @@ TEST_F(fq, a_fault_without_a_device_is_counted_unidentified)
 
 	/* Its trace event would dereference the missing device (6.12). */
 	ASSERT_EQ(0, vfm_trace_event("iommu/io_page_fault", false));
-	open_with_mock(_metadata, &self->ctx, self->efd);
+	open_with_mock(_metadata, &self->ctx, &variant->b, self->efd);
 	c = self->ctx.container;
 	ASSERT_LE(0, unidentified);
-	ASSERT_EQ(0, mock_fault_to(0, "fault_nodev", MOCK_IOVA, 'w', 3,
+	ASSERT_EQ(0, mock_fault_to(0, VFM_MOCK_FAULT_NODEV, MOCK_IOVA, 'w', 3,
 				   true));
-	ASSERT_EQ(0, mock_fault_to(0, "fault_nodev", MOCK_IOVA, 'r', 2,
+	ASSERT_EQ(0, mock_fault_to(0, VFM_MOCK_FAULT_NODEV, MOCK_IOVA, 'r', 2,
 				   false));
 	ASSERT_EQ(unidentified + 5,
 		  vfm_chain_counter("generic", "unidentified"));
@@ -276,7 +287,7 @@ TEST_F(fq, faults_are_read_during_a_long_map)
 	pthread_t t;
 	int c, n, tries;
 
-	open_with_mock(_metadata, &self->ctx, self->efd);
+	open_with_mock(_metadata, &self->ctx, &variant->b, self->efd);
 	c = self->ctx.container;
 	m.container = c;
 	/* 4 KiB pages: pinning them one by one takes a while. */
@@ -311,7 +322,7 @@ TEST_F(fq, a_group_that_moves_takes_its_faults_along)
 	long long unclaimed;
 	int c;
 
-	open_with_mock(_metadata, &self->ctx, self->efd);
+	open_with_mock(_metadata, &self->ctx, &variant->b, self->efd);
 	c = self->ctx.container;
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&self->ctx, 1));
 	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 1, false));
@@ -348,7 +359,7 @@ TEST_F(fq, read_faults_rejects_bad_input_and_keeps_the_records)
 	unsigned char wide[2][256];
 	int c, i;
 
-	open_with_mock(_metadata, &self->ctx, self->efd);
+	open_with_mock(_metadata, &self->ctx, &variant->b, self->efd);
 	c = self->ctx.container;
 	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 2, false));
 
@@ -393,7 +404,7 @@ TEST_F(fq, set_eventfd_takes_the_fault_event)
 {
 	int c;
 
-	open_with_mock(_metadata, &self->ctx, self->efd);
+	open_with_mock(_metadata, &self->ctx, &variant->b, self->efd);
 	c = self->ctx.container;
 	ASSERT_EQ(-EINVAL, vfm_set_eventfd(c, 1U << 2, self->efd));
 	/* One eventfd for both events, then none for faults. */
@@ -418,7 +429,7 @@ TEST_F(fq, a_device_that_joins_an_attached_group_is_routed)
 	struct vfio_iommu_type1_info *info;
 	int c, sib;
 
-	open_with_mock(_metadata, &self->ctx, self->efd);
+	open_with_mock(_metadata, &self->ctx, &variant->b, self->efd);
 	c = self->ctx.container;
 	sib = vfm_mock_add(0);
 	ASSERT_LE(VFM_MAX_MOCK, sib);

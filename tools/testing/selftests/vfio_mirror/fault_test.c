@@ -45,19 +45,30 @@ FIXTURE(fault) {
 };
 
 FIXTURE_VARIANT(fault) {
+	struct vfm_backend b;
 	const char *vtd_mode;
 };
 
 #if defined(__x86_64__)
-FIXTURE_VARIANT_ADD(fault, vtd_takeover) { .vtd_mode = "takeover" };
-FIXTURE_VARIANT_ADD(fault, vtd_observe) { .vtd_mode = "observe" };
+#define VFM_FIXTURE fault
+#define VFM_VARIANT_SUFFIX _vtd_takeover
+#define VFM_VARIANT_FIELDS .vtd_mode = "takeover"
+#include "vfm_backends.h"
+#define VFM_FIXTURE fault
+#define VFM_VARIANT_SUFFIX _vtd_observe
+#define VFM_VARIANT_FIELDS .vtd_mode = "observe"
+#include "vfm_backends.h"
 #else
-FIXTURE_VARIANT_ADD(fault, smmuv3) { .vtd_mode = NULL };
+#define VFM_FIXTURE fault
+#define VFM_VARIANT_SUFFIX _smmuv3
+#define VFM_VARIANT_FIELDS .vtd_mode = NULL
+#include "vfm_backends.h"
 #endif
 
 FIXTURE_SETUP(fault)
 {
 	self->efd = -1;
+	VFM_REQUIRE(return, VFM_NEED_FAULTS, .b = &variant->b);
 	if (!vfm_mocks_ready(_metadata))
 		return;
 	if (variant->vtd_mode)
@@ -65,7 +76,7 @@ FIXTURE_SETUP(fault)
 					     variant->vtd_mode));
 	ASSERT_EQ(0, vfm_param_write("iommu_faultchain", "generic_iommus",
 				     GUEST_IOMMUS));
-	if (!vfm_ctx_setup(_metadata, &self->ctx, &mirror, 1))
+	if (!vfm_ctx_setup(_metadata, &self->ctx, &variant->b, 1))
 		return;
 	ASSERT_EQ(0, vfm_bdf_rid(self->ctx.edu[0].bdf, &self->segment,
 				 &self->rid));
@@ -216,8 +227,7 @@ TEST_F(fault, another_container_sees_nothing)
 	uint32_t seg, rid;
 	int efd2, c = self->ctx.container;
 
-	if (!vfm_need_edu(_metadata, 2))
-		return;
+	VFM_REQUIRE(return, VFM_NEED_EDU, .n = 2);
 	ASSERT_EQ(0, vfm_ctx_open(&other, &mirror, 0));
 	ASSERT_EQ(0, vfm_ctx_attach_edu(&other, 1));
 	efd2 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -254,7 +264,7 @@ TEST_F(fault, the_capability_names_each_device_and_its_producers)
 
 	ASSERT_EQ(0, vfm_param_read("vfio_mirror", "fault_queue_len", len,
 				    sizeof(len)));
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&self->ctx, 0));
 	ASSERT_EQ(0, vfm_get_info(self->ctx.container, &info));
 	cap = (void *)vfm_info_cap(info, VFIO_MIRROR_INFO_CAP_FAULT);
@@ -311,8 +321,8 @@ TEST_F(fault, the_capability_lists_devices_by_group)
 	struct vfio_iommu_type1_info *info;
 	unsigned int i;
 
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
-	ASSERT_EQ(0, vfm_mock_set(1, "format", "2"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
+	ASSERT_EQ(0, vfm_mock_set(1, VFM_MOCK_CFG_FORMAT, 2));
 	ASSERT_LT(vfm_mock_group(0), vfm_mock_group(1));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&self->ctx, 1));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&self->ctx, 0));
@@ -341,7 +351,7 @@ TEST_F(fault, a_source_is_advertised_only_where_faults_arrive)
 
 	ASSERT_EQ(0, vfm_param_write("iommu_faultchain", "generic_iommus",
 				     "ivhd,exynos-sysmmu"));
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&self->ctx, 0));
 	ASSERT_EQ(0, vfm_get_info(self->ctx.container, &info));
 	cap = (void *)vfm_info_cap(info, VFIO_MIRROR_INFO_CAP_FAULT);
@@ -385,8 +395,7 @@ TEST_F(fault, a_fault_with_a_dma_alias_reaches_the_device_behind_the_bridge)
 	uint32_t seg, rid, i;
 	int n;
 
-	if (!vfm_need_edu(_metadata, 4))
-		return;
+	VFM_REQUIRE(return, VFM_NEED_EDU, .n = 4);
 	ASSERT_EQ(0, vfm_ctx_open(&other, &mirror, 0));
 	ASSERT_EQ(0, vfm_ctx_attach_edu(&other, 3));
 	edu = &other.edu[3];

@@ -25,8 +25,8 @@ FIXTURE_VARIANT(info) {
 	struct vfm_backend b;
 };
 
-FIXTURE_VARIANT_ADD(info, type1) { .b = VFM_BACKEND_TYPE1 };
-FIXTURE_VARIANT_ADD(info, mirror) { .b = VFM_BACKEND_MIRROR };
+#define VFM_FIXTURE info
+#include "vfm_backends.h"
 
 FIXTURE_SETUP(info)
 {
@@ -148,10 +148,9 @@ static void assert_same_info(struct __test_metadata *_metadata, int n)
 	struct vfio_iommu_type1_info_cap_iova_range *r1, *rm;
 	struct vfio_iommu_type1_info *i1, *im;
 
+	VFM_REQUIRE(return, VFM_NEED_EDU, .n = n);
 	i1 = info_of(&type1, n);
 	im = info_of(&mirror, n);
-	if ((!i1 || !im) && !vfm_devices_required())
-		SKIP(return, "needs %d edu devices on vfio-pci", n);
 	ASSERT_NE(NULL, i1);
 	ASSERT_NE(NULL, im);
 

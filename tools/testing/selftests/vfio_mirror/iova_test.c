@@ -30,8 +30,8 @@ FIXTURE_VARIANT(iova) {
 	struct vfm_backend b;
 };
 
-FIXTURE_VARIANT_ADD(iova, type1) { .b = VFM_BACKEND_TYPE1 };
-FIXTURE_VARIANT_ADD(iova, mirror) { .b = VFM_BACKEND_MIRROR };
+#define VFM_FIXTURE iova
+#include "vfm_backends.h"
 
 FIXTURE_SETUP(iova)
 {
@@ -41,7 +41,7 @@ FIXTURE_SETUP(iova)
 		return;
 	self->buf = vfm_alloc(64 * PG);
 	ASSERT_NE(NULL, self->buf);
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
 }
 
 FIXTURE_TEARDOWN(iova)
@@ -56,17 +56,16 @@ FIXTURE_TEARDOWN(iova)
 
 TEST_F(iova, reserved_regions_shape_the_ranges_while_attached)
 {
-	static const char *const types[] = {
-		"reserved", "msi", "sw_msi", "direct_relaxable",
+	static const uint32_t types[] = {
+		VFM_MOCK_RESV_RESERVED, VFM_MOCK_RESV_MSI, VFM_MOCK_RESV_SW_MSI,
+		VFM_MOCK_RESV_DIRECT_RELAXABLE,
 	};
 	struct vfm_ctx *ctx = &self->ctx;
-	char cmd[64];
 	int t;
 
 	for (t = 0; t < 4; t++) {
-		snprintf(cmd, sizeof(cmd), "add %s %#llx %#llx", types[t],
-			 HOLE + t * 2 * MB, MB);
-		ASSERT_EQ(0, vfm_mock_set(0, "resv", cmd));
+		ASSERT_EQ(0, vfm_mock_add_resv(0, types[t], HOLE + t * 2 * MB,
+					       MB));
 		ASSERT_TRUE(vfm_iova_usable(ctx->container, HOLE + t * 2 * MB,
 					    HOLE + t * 2 * MB + MB - 1));
 	}
@@ -98,9 +97,11 @@ TEST_F(iova, reserved_regions_shape_the_ranges_while_attached)
 
 TEST_F(iova, a_colliding_group_is_refused_and_nothing_changes)
 {
-	static const char *const types[] = { "reserved", "msi", "sw_msi" };
+	static const uint32_t types[] = {
+		VFM_MOCK_RESV_RESERVED, VFM_MOCK_RESV_MSI, VFM_MOCK_RESV_SW_MSI,
+	};
 	struct vfm_ctx *ctx = &self->ctx;
-	char before[512], after[512], cmd[64];
+	char before[512], after[512];
 	long long pins;
 	uint64_t n;
 	long vmlck;
@@ -114,10 +115,8 @@ TEST_F(iova, a_colliding_group_is_refused_and_nothing_changes)
 
 	for (t = 0; t < 3; t++) {
 		/* One page of the region inside the mapping is enough. */
-		snprintf(cmd, sizeof(cmd), "add %s %#llx %#llx", types[t],
-			 HOLE + 15 * PG, MB);
-		ASSERT_EQ(0, vfm_mock_set(0, "resv", "clear"));
-		ASSERT_EQ(0, vfm_mock_set(0, "resv", cmd));
+		ASSERT_EQ(0, vfm_mock_clear_resv(0));
+		ASSERT_EQ(0, vfm_mock_add_resv(0, types[t], HOLE + 15 * PG, MB));
 		ASSERT_EQ(-EINVAL, vfm_ctx_attach_mock(ctx, 0));
 		ASSERT_EQ(nb, vfm_info_blob(ctx->container, after,
 					    sizeof(after)));
@@ -176,13 +175,13 @@ TEST(a_vmm_learns_that_the_ranges_changed)
 	ASSERT_LE(1, gen);
 
 	/* A group with a reserved region changes the ranges... */
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
-	ASSERT_EQ(0, vfm_mock_set(0, "resv", "add reserved 0x30000000 0x100000"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
+	ASSERT_EQ(0, vfm_mock_add_resv(0, VFM_MOCK_RESV_RESERVED, 0x30000000, 0x100000));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 0));
 	ASSERT_EQ(1, vfm_eventfd_wait(efd, 0));
 	ASSERT_EQ(gen + 1, generation(ctx.container));
 	/* ...one that changes nothing does not... */
-	ASSERT_EQ(0, vfm_mock_set(1, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set(1, VFM_MOCK_CFG_FORMAT, 1));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 1));
 	ASSERT_EQ(0, vfm_eventfd_wait(efd, 0));
 	ASSERT_EQ(gen + 1, generation(ctx.container));

@@ -22,8 +22,8 @@ FIXTURE_VARIANT(irq) {
 	struct vfm_backend b;
 };
 
-FIXTURE_VARIANT_ADD(irq, type1) { .b = VFM_BACKEND_TYPE1 };
-FIXTURE_VARIANT_ADD(irq, mirror) { .b = VFM_BACKEND_MIRROR };
+#define VFM_FIXTURE irq
+#include "vfm_backends.h"
 
 FIXTURE_SETUP(irq)
 {

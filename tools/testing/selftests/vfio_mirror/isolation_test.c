@@ -20,18 +20,17 @@ FIXTURE_VARIANT(isolation) {
 	struct vfm_backend b;
 };
 
-FIXTURE_VARIANT_ADD(isolation, type1) { .b = VFM_BACKEND_TYPE1 };
-FIXTURE_VARIANT_ADD(isolation, mirror) { .b = VFM_BACKEND_MIRROR };
+#define VFM_FIXTURE isolation
+#include "vfm_backends.h"
 
 FIXTURE_SETUP(isolation)
 {
 	const char *env = getenv("VFM_MSI_ISOLATED");
-	char bdf[1][32];
 
 	self->ctx.container = -1;
 	self->isolated = !env || strcmp(env, "0");
-	if (vfm_edu_find(bdf, 1) < 1 && !vfm_devices_required())
-		SKIP(return, "needs an edu device on vfio-pci");
+	VFM_REQUIRE(return, VFM_NEED_BACKEND, .b = &variant->b);
+	VFM_REQUIRE(return, VFM_NEED_EDU, .n = 1);
 	ASSERT_EQ(0, vfm_param_read(variant->b.module,
 				    "allow_unsafe_interrupts", self->old,
 				    sizeof(self->old)));
@@ -70,9 +69,8 @@ TEST_F(isolation, second_group_follows_the_policy)
 	ASSERT_EQ(0, vfm_ctx_open(&self->ctx, &variant->b, 1));
 	ASSERT_EQ(0, vfm_param_write(variant->b.module,
 				     "allow_unsafe_interrupts", "0"));
+	VFM_REQUIRE(return, VFM_NEED_EDU, .n = 2);
 	ret = vfm_ctx_add(&self->ctx);
-	if (ret == -ENODEV && !vfm_devices_required())
-		SKIP(return, "needs two edu devices on vfio-pci");
 	ASSERT_EQ(expected, ret);
 }
 

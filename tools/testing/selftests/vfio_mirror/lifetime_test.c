@@ -39,8 +39,8 @@ FIXTURE_VARIANT(life) {
 	struct vfm_backend b;
 };
 
-FIXTURE_VARIANT_ADD(life, type1) { .b = VFM_BACKEND_TYPE1 };
-FIXTURE_VARIANT_ADD(life, mirror) { .b = VFM_BACKEND_MIRROR };
+#define VFM_FIXTURE life
+#include "vfm_backends.h"
 
 FIXTURE_SETUP(life)
 {
@@ -100,8 +100,7 @@ TEST_F_TIMEOUT(life, sigkill_in_the_middle_of_a_long_map, 300)
 	char *buf, c = 0;
 	pid_t pid;
 
-	if (!vfm_need_edu(_metadata, 1))
-		return;
+	VFM_REQUIRE(return, VFM_NEED_EDU, .n = 1);
 	ASSERT_EQ(0, vfm_probe_load());
 	ASSERT_EQ(0, pipe(go));
 	ASSERT_EQ(0, pipe(ready));
@@ -225,7 +224,7 @@ TEST_F(life, a_device_unplugged_from_a_container)
 	/* Beside an edu device's group. */
 	if (!vfm_ctx_setup(_metadata, &ctx, &variant->b, 1))
 		return;
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 0));
 	vfm_fill(src, PG, 3);
 	ASSERT_EQ(0, vfm_map(ctx.container, IOVA, src, PG,

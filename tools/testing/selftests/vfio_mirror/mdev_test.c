@@ -39,14 +39,12 @@ FIXTURE_VARIANT(mdev) {
 	struct vfm_backend b;
 };
 
-FIXTURE_VARIANT_ADD(mdev, type1) { .b = VFM_BACKEND_TYPE1 };
-FIXTURE_VARIANT_ADD(mdev, mirror) { .b = VFM_BACKEND_MIRROR };
-FIXTURE_VARIANT_ADD(mdev, mirror_claimed) {
-	.b = VFM_BACKEND_MIRROR_CLAIMED
-};
+#define VFM_FIXTURE mdev
+#include "vfm_backends.h"
 
 FIXTURE_SETUP(mdev)
 {
+	VFM_REQUIRE(return, VFM_NEED_V2_PINNING, .b = &variant->b);
 	if (!vfm_ctx_setup(_metadata, &self->ctx, &variant->b, 0))
 		return;
 	self->buf = vfm_alloc(SIZE);
@@ -208,8 +206,7 @@ TEST_F(mdev, unmap_tells_the_device_first)
 	struct vfm_emul_state st;
 	uint64_t unmapped;
 
-	if (vfm_type1_notify_splats(self->ctx.b))
-		SKIP(return, "type1 6.12's lock inversion: lockdep would report it");
+	VFM_REQUIRE(return, VFM_NEED_NOTIFY_UNDER_LOCKDEP, .b = self->ctx.b);
 	if (!vfm_ctx_emul(_metadata, &self->ctx, 0))
 		return;
 	fd = self->ctx.emul_fd[0];
@@ -310,8 +307,7 @@ TEST_F(mdev, one_mediated_group_leaves_the_other_stays)
 	uint64_t unmapped;
 	uint8_t out[16];
 
-	if (vfm_type1_notify_splats(self->ctx.b))
-		SKIP(return, "type1 6.12's lock inversion: lockdep would report it");
+	VFM_REQUIRE(return, VFM_NEED_NOTIFY_UNDER_LOCKDEP, .b = self->ctx.b);
 	if (!vfm_ctx_emul(_metadata, &self->ctx, 0) ||
 	    !vfm_ctx_emul(_metadata, &self->ctx, 1))
 		return;
@@ -378,8 +374,7 @@ TEST_F(mdev, a_driver_may_pin_under_its_own_lock)
 	int c = self->ctx.container, fd;
 	struct vfm_emul_state st;
 
-	if (vfm_is_type1(self->ctx.b))
-		SKIP(return, "type1 6.12 inverts the lock order here");
+	VFM_REQUIRE(return, VFM_NEED_PIN_UNDER_DRIVER_LOCK, .b = self->ctx.b);
 	if (!vfm_ctx_emul(_metadata, &self->ctx, 0))
 		return;
 	fd = self->ctx.emul_fd[0];

@@ -71,13 +71,13 @@ static int maplist_del(struct maplist *ml, uint64_t iova)
 
 static int cmp_leaf(const void *a, const void *b)
 {
-	const struct vfm_leaf *x = a, *y = b;
+	const struct vfm_mock_leaf *x = a, *y = b;
 
 	return (x->iova > y->iova) - (x->iova < y->iova);
 }
 
-static const struct vfm_leaf *find_leaf(const struct vfm_leaf *l, int n,
-					uint64_t iova)
+static const struct vfm_mock_leaf *
+find_leaf(const struct vfm_mock_leaf *l, int n, uint64_t iova)
 {
 	int lo = 0, hi = n - 1;
 
@@ -103,7 +103,7 @@ static const struct vfm_leaf *find_leaf(const struct vfm_leaf *l, int n,
 static int check_mock(struct __test_metadata *_metadata, int n,
 		      const struct maplist *ml, uint64_t size)
 {
-	struct vfm_leaf *leaves;
+	struct vfm_mock_leaf *leaves;
 	int nr, i, j, of_size = 0;
 
 	nr = vfm_mock_leaves(n, &leaves);
@@ -116,7 +116,7 @@ static int check_mock(struct __test_metadata *_metadata, int n,
 		uint64_t off;
 
 		for (off = 0; off < m->size; off += PG) {
-			const struct vfm_leaf *l = find_leaf(leaves, nr,
+			const struct vfm_mock_leaf *l = find_leaf(leaves, nr,
 							     m->iova + off);
 			uint64_t phys = vfm_phys_of(m->buf + off);
 
@@ -175,8 +175,8 @@ FIXTURE_VARIANT(mirror) {
 	struct vfm_backend b;
 };
 
-FIXTURE_VARIANT_ADD(mirror, type1) { .b = VFM_BACKEND_TYPE1 };
-FIXTURE_VARIANT_ADD(mirror, mirror) { .b = VFM_BACKEND_MIRROR };
+#define VFM_FIXTURE mirror
+#include "vfm_backends.h"
 
 FIXTURE_SETUP(mirror)
 {
@@ -223,8 +223,8 @@ TEST_F(mirror, mappings_reach_a_4k_only_mock_domain)
 	struct vfm_ctx *ctx = &self->ctx;
 	struct vfio_iommu_type1_info *info;
 
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
-	ASSERT_EQ(0, vfm_mock_set_x(0, "pgsizes", 0x1000));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_PGSIZES, 0x1000));
 
 	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
 	map_basic(_metadata, &self->ml, self->src, self->dst, self->buf);
@@ -241,8 +241,7 @@ TEST_F(mirror, mappings_reach_a_4k_only_mock_domain)
 		  IOVA_NEW);
 
 	/* A second edu group uses mappings made before it joined. */
-	if (!vfm_need_edu(_metadata, 2))
-		return;
+	VFM_REQUIRE(return, VFM_NEED_EDU, .n = 2);
 	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 1));
 	check_edu(_metadata, &ctx->edu[1], self->src, self->dst, IOVA_DST);
 	check_edu(_metadata, &ctx->edu[0], self->src, self->dst, IOVA_DST);
@@ -280,8 +279,8 @@ TEST_F(mirror, mappings_reach_a_2m_mock_domain_in_2m_pages)
 	long old;
 	char *huge = hugetlb_alloc(_metadata, &old);
 
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
-	ASSERT_EQ(0, vfm_mock_set_x(0, "pgsizes", 0x201000));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_PGSIZES, 0x201000));
 
 	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
 	ASSERT_EQ(0, maplist_add(&self->ml, IOVA_SRC, self->src, 4 * PG, RD));
@@ -304,8 +303,8 @@ TEST_F(mirror, a_smaller_aperture_bounds_the_container)
 	struct vfm_ctx *ctx = &self->ctx;
 	const uint64_t beyond = 0x40000000ULL;
 
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
-	ASSERT_EQ(0, vfm_mock_set_x(0, "aperture_end", beyond - 1));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_APERTURE_END, beyond - 1));
 
 	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
 	map_basic(_metadata, &self->ml, self->src, self->dst, self->buf);
@@ -343,8 +342,8 @@ TEST_F(mirror, a_failed_replay_leaves_the_container_unchanged)
 	pins = vfm_pins_outstanding();
 
 	/* The second map of the replay fails. */
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
-	ASSERT_EQ(0, vfm_mock_set(0, "fail_map_at", "2"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FAIL_MAP_AT, 2));
 	domains = vfm_mock_domains();
 	ASSERT_LE(0, domains);
 	ASSERT_EQ(-EIO, vfm_ctx_attach_mock(ctx, 0));
@@ -363,11 +362,11 @@ TEST_F(mirror, a_failed_replay_leaves_the_container_unchanged)
 	}
 
 	/* An attach the IOMMU refuses changes nothing either. */
-	ASSERT_EQ(0, vfm_mock_set(0, "fail_attach", "Y"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FAIL_ATTACH, 1));
 	ASSERT_EQ(-EIO, vfm_ctx_attach_mock(ctx, 0));
 	ASSERT_EQ(vmlck, vfm_vmlck_kb());
 	ASSERT_EQ(domains, vfm_mock_domains());
-	ASSERT_EQ(0, vfm_mock_set(0, "fail_attach", "N"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FAIL_ATTACH, 0));
 
 	/* Without failures it joins, and holds every mapping. */
 	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
@@ -381,7 +380,7 @@ TEST_F(mirror, a_map_failing_in_one_domain_is_undone_in_all)
 	char *x = self->buf + SZ_2M;
 	int round;
 
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
 	/* The mock's domain first, then last, in the container's list. */
 	for (round = 0; round < 2; round++) {
 		long vmlck;
@@ -399,7 +398,7 @@ TEST_F(mirror, a_map_failing_in_one_domain_is_undone_in_all)
 		vmlck = vfm_vmlck_kb();
 		pins = vfm_pins_outstanding();
 
-		ASSERT_EQ(0, vfm_mock_set(0, "fail_map_at", "1"));
+		ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FAIL_MAP_AT, 1));
 		ASSERT_EQ(-EIO, vfm_map(ctx->container, IOVA_NEW, x, 16 * PG,
 					RW));
 		ASSERT_EQ(vmlck, vfm_vmlck_kb());
@@ -458,9 +457,8 @@ TEST_F_TIMEOUT(mirror, groups_leave_and_rejoin_in_every_order, 300)
 	char *x = self->buf + SZ_2M;
 	int p, m;
 
-	if (!vfm_need_edu(_metadata, 2))
-		return;
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	VFM_REQUIRE(return, VFM_NEED_EDU, .n = 2);
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
 	for (m = 0; m < 3; m++)
 		ASSERT_EQ(0, member_attach(ctx, m));
 	map_basic(_metadata, &self->ml, self->src, self->dst, self->buf);
@@ -498,8 +496,8 @@ TEST_F(mirror, closing_with_three_domains_releases_everything)
 	struct vfm_ctx *ctx = &self->ctx;
 
 	/* No group yet, so no backend holds the container. */
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
-	ASSERT_EQ(0, vfm_mock_set(1, "format", "2"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
+	ASSERT_EQ(0, vfm_mock_set(1, VFM_MOCK_CFG_FORMAT, 2));
 	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
 	map_basic(_metadata, &self->ml, self->src, self->dst, self->buf);
@@ -553,10 +551,10 @@ TEST_F(mirror, get_info_intersects_as_groups_come_and_go)
 	int n0, n1, n2, k;
 	uint64_t pgsizes;
 
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
-	ASSERT_EQ(0, vfm_mock_set_x(0, "pgsizes", 0x1000));
-	ASSERT_EQ(0, vfm_mock_set_x(0, "aperture_end", last));
-	ASSERT_EQ(0, vfm_mock_set(0, "resv", "add reserved 0x20000000 0x100000"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_PGSIZES, 0x1000));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_APERTURE_END, last));
+	ASSERT_EQ(0, vfm_mock_add_resv(0, VFM_MOCK_RESV_RESERVED, 0x20000000, 0x100000));
 
 	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
 	n0 = vfm_info_blob(ctx->container, edu_only, sizeof(edu_only));
@@ -585,8 +583,8 @@ TEST_F(mirror, compatible_mock_groups_share_a_domain)
 	struct vfm_ctx *ctx = &self->ctx;
 	bool mirror = !strcmp(variant->b.module, "vfio_mirror");
 
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
-	ASSERT_EQ(0, vfm_mock_set(1, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
+	ASSERT_EQ(0, vfm_mock_set(1, VFM_MOCK_CFG_FORMAT, 1));
 	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
 	map_basic(_metadata, &self->ml, self->src, self->dst, self->buf);
 	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
@@ -599,7 +597,7 @@ TEST_F(mirror, compatible_mock_groups_share_a_domain)
 
 	/* Of another format, it needs a domain, and a replay, of its own. */
 	ASSERT_EQ(0, vfm_ctx_detach_mock(ctx, 1));
-	ASSERT_EQ(0, vfm_mock_set(1, "format", "2"));
+	ASSERT_EQ(0, vfm_mock_set(1, VFM_MOCK_CFG_FORMAT, 2));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 1));
 	check_mock(_metadata, 1, &self->ml, PG);
 	if (mirror) {
@@ -610,13 +608,12 @@ TEST_F(mirror, compatible_mock_groups_share_a_domain)
 
 TEST_F(mirror, dma_cc_needs_every_domain)
 {
-	const char *env = getenv("VFM_DMA_CC");
 	struct vfm_ctx *ctx = &self->ctx;
-	int cc = env ? atoi(env) : -1;
+	int cc;
 
-	if (cc < 0)
-		SKIP(return, "VFM_DMA_CC does not say what the IOMMU implies");
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	VFM_REQUIRE(return, VFM_NEED_FACT, .what = "VFM_DMA_CC");
+	cc = atoi(getenv("VFM_DMA_CC"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
 	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
 	ASSERT_EQ(cc, ioctl(ctx->container, VFIO_CHECK_EXTENSION,
 			    VFIO_DMA_CC_IOMMU));
@@ -628,7 +625,7 @@ TEST_F(mirror, dma_cc_needs_every_domain)
 	ASSERT_EQ(cc, ioctl(ctx->container, VFIO_CHECK_EXTENSION,
 			    VFIO_DMA_CC_IOMMU));
 	/* ...one that can does not. */
-	ASSERT_EQ(0, vfm_mock_set(0, "coherent", "Y"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_COHERENT, 1));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
 	ASSERT_EQ(cc, ioctl(ctx->container, VFIO_CHECK_EXTENSION,
 			    VFIO_DMA_CC_IOMMU));
@@ -640,8 +637,8 @@ TEST_F(mirror, mock_faults_reach_report_iommu_fault)
 	struct vfm_ctx *ctx = &self->ctx;
 
 	/* Not in a paging domain: nothing to report in. */
-	ASSERT_EQ(-ENODEV, vfm_mock_set(0, "fault", "0x100000 w"));
-	ASSERT_EQ(-EINVAL, vfm_mock_set(0, "fault", "0x100000 x"));
+	ASSERT_EQ(-ENODEV, vfm_mock_fault(0, 0x100000, VFM_MOCK_FAULT_WRITE, 1));
+	ASSERT_EQ(-EINVAL, vfm_mock_fault(0, 0x100000, 1U << 31, 1));
 
 	/*
 	 * report_iommu_fault() traces every fault, whatever the domain's
@@ -651,8 +648,8 @@ TEST_F(mirror, mock_faults_reach_report_iommu_fault)
 	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
 	ASSERT_EQ(0, vfm_trace_event(event, true));
 	ASSERT_EQ(0, vfm_trace_clear());
-	ASSERT_EQ(0, vfm_mock_set(0, "fault", "0x123000 w"));
-	ASSERT_EQ(0, vfm_mock_set(0, "fault", "0x456000 r"));
+	ASSERT_EQ(0, vfm_mock_fault(0, 0x123000, VFM_MOCK_FAULT_WRITE, 1));
+	ASSERT_EQ(0, vfm_mock_fault(0, 0x456000, 0, 1));
 	vfm_trace_event(event, false);
 	ASSERT_TRUE(vfm_trace_find("vfio-mirror-mock.0 iova=0x0000000000123000 flags=0x0001"));
 	ASSERT_TRUE(vfm_trace_find("vfio-mirror-mock.0 iova=0x0000000000456000 flags=0x0000"));
@@ -681,7 +678,7 @@ TEST(debugfs_counts_mappings_domains_and_replays)
 	ASSERT_NE(NULL, buf);
 	if (!vfm_mocks_ready(_metadata))
 		return;
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
 	if (!vfm_ctx_setup(_metadata, &ctx, &mirror, 1))
 		return;
 	ASSERT_EQ(0, vfm_map(ctx.container, IOVA_SRC, buf, 64 * PG, RW));
@@ -732,10 +729,10 @@ TEST(a_group_with_no_common_page_size_is_refused)
 
 	if (!vfm_mocks_ready(_metadata))
 		return;
-	ASSERT_EQ(0, vfm_mock_set_x(0, "pgsizes", 0x1000));
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
-	ASSERT_EQ(0, vfm_mock_set_x(1, "pgsizes", 0x200000));
-	ASSERT_EQ(0, vfm_mock_set(1, "format", "2"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_PGSIZES, 0x1000));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
+	ASSERT_EQ(0, vfm_mock_set(1, VFM_MOCK_CFG_PGSIZES, 0x200000));
+	ASSERT_EQ(0, vfm_mock_set(1, VFM_MOCK_CFG_FORMAT, 2));
 	ASSERT_EQ(0, vfm_ctx_open(&ctx, &b, 0));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 0));
 	domains = vfm_mock_domains();

@@ -39,8 +39,8 @@ FIXTURE_VARIANT(msi) {
 	struct vfm_backend b;
 };
 
-FIXTURE_VARIANT_ADD(msi, type1) { .b = VFM_BACKEND_TYPE1 };
-FIXTURE_VARIANT_ADD(msi, mirror) { .b = VFM_BACKEND_MIRROR };
+#define VFM_FIXTURE msi
+#include "vfm_backends.h"
 
 FIXTURE_SETUP(msi)
 {
@@ -73,7 +73,7 @@ TEST_F(msi, interrupts_arrive_in_the_second_domain)
 	struct vfm_edu *edu = &ctx->edu[0];
 
 	/* The mock's domain is the container's first. */
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
 	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
 	ASSERT_EQ(0, vfm_map(ctx->container, 0x100000, self->buf, 64 * PG,
 			     RW));
@@ -116,8 +116,9 @@ TEST_F(msi, a_group_whose_window_is_mapped_cannot_join)
 	long vmlck;
 	int nb;
 
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
-	ASSERT_EQ(0, vfm_mock_set(0, "resv", "add sw_msi 0x9000000 0x100000"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
+	ASSERT_EQ(0, vfm_mock_add_resv(0, VFM_MOCK_RESV_SW_MSI, 0x9000000,
+				       0x100000));
 	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
 	ASSERT_EQ(0, vfm_map(ctx->container, MOCK_WINDOW + 16 * PG, self->buf,
 			     16 * PG, RW));
@@ -136,8 +137,7 @@ TEST_F(msi, a_group_whose_window_is_mapped_cannot_join)
 	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
 	ASSERT_EQ(-EINVAL, vfm_map(ctx->container, MOCK_WINDOW, self->buf, PG,
 				   RW));
-	ASSERT_EQ(0, vfm_mock_get(0, "msi_cookie", before, sizeof(before)));
-	ASSERT_STREQ("Y", before);
+	ASSERT_EQ(1, vfm_mock_msi_cookie(0));
 }
 
 /* A mirror container with edu0, for the tests of what only it does. */
@@ -154,30 +154,28 @@ static bool mirror_setup(struct __test_metadata *_metadata,
 TEST(a_group_joining_a_domain_brings_its_window)
 {
 	struct vfm_ctx ctx;
-	char cookie[8];
 	int n;
 
 	if (!mirror_setup(_metadata, &ctx))
 		return;
 	for (n = 0; n < 3; n++)
-		ASSERT_EQ(0, vfm_mock_set(n, "format", "1"));
-	ASSERT_EQ(0, vfm_mock_set(1, "resv", "add sw_msi 0x9000000 0x100000"));
-	ASSERT_EQ(0, vfm_mock_set(2, "resv", "add sw_msi 0xa000000 0x100000"));
+		ASSERT_EQ(0, vfm_mock_set(n, VFM_MOCK_CFG_FORMAT, 1));
+	ASSERT_EQ(0, vfm_mock_add_resv(1, VFM_MOCK_RESV_SW_MSI, 0x9000000,
+				       0x100000));
+	ASSERT_EQ(0, vfm_mock_add_resv(2, VFM_MOCK_RESV_SW_MSI, 0xa000000,
+				       0x100000));
 
 	/* mock0 needs no window: its domain has no cookie... */
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 0));
-	ASSERT_EQ(0, vfm_mock_get(0, "msi_cookie", cookie, sizeof(cookie)));
-	ASSERT_STREQ("N", cookie);
+	ASSERT_EQ(0, vfm_mock_msi_cookie(0));
 	/* ...until mock1 joins it with one (type1 would leave it out). */
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 1));
 	ASSERT_EQ(2, vfm_mirror_domains());
-	ASSERT_EQ(0, vfm_mock_get(0, "msi_cookie", cookie, sizeof(cookie)));
-	ASSERT_STREQ("Y", cookie);
+	ASSERT_EQ(1, vfm_mock_msi_cookie(0));
 	/* mock2's window starts elsewhere: it needs a domain of its own. */
 	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 2));
 	ASSERT_EQ(3, vfm_mirror_domains());
-	ASSERT_EQ(0, vfm_mock_get(2, "msi_cookie", cookie, sizeof(cookie)));
-	ASSERT_STREQ("Y", cookie);
+	ASSERT_EQ(1, vfm_mock_msi_cookie(2));
 	ASSERT_EQ(0x9000000, vfm_mirror_domain(1, "msi"));
 	ASSERT_EQ(0xa000000, vfm_mirror_domain(2, "msi"));
 	vfm_ctx_close(&ctx);
@@ -216,9 +214,10 @@ TEST(the_msi_capability_reports_isolation_and_windows)
 	free(info);
 
 	/* A group without isolation is refused, unless allowed... */
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
-	ASSERT_EQ(0, vfm_mock_set(0, "msi_isolated", "N"));
-	ASSERT_EQ(0, vfm_mock_set(0, "resv", "add sw_msi 0x9000000 0x100000"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_MSI_ISOLATED, 0));
+	ASSERT_EQ(0, vfm_mock_add_resv(0, VFM_MOCK_RESV_SW_MSI, 0x9000000,
+				       0x100000));
 	ASSERT_EQ(0, vfm_param_write("vfio_mirror", "allow_unsafe_interrupts",
 				     "0"));
 	ASSERT_EQ(-EPERM, vfm_ctx_attach_mock(&ctx, 0));

@@ -157,8 +157,8 @@ FIXTURE_VARIANT(race) {
 	struct vfm_backend b;
 };
 
-FIXTURE_VARIANT_ADD(race, type1) { .b = VFM_BACKEND_TYPE1 };
-FIXTURE_VARIANT_ADD(race, mirror) { .b = VFM_BACKEND_MIRROR };
+#define VFM_FIXTURE race
+#include "vfm_backends.h"
 
 FIXTURE_SETUP(race)
 {
@@ -171,7 +171,7 @@ FIXTURE_SETUP(race)
 	if (!vfm_ctx_setup(_metadata, &self->r.ctx, &variant->b, 1))
 		return;
 	self->r.b = &variant->b;
-	ASSERT_EQ(0, vfm_mock_set(0, "format", "1"));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
 	for (i = 0; i < SLOTS; i++) {
 		self->r.mem[i] = vfm_alloc(SLOT_PAGES * PG);
 		ASSERT_NE(NULL, self->r.mem[i]);

@@ -27,8 +27,8 @@ FIXTURE_VARIANT(release) {
 	struct vfm_backend b;
 };
 
-FIXTURE_VARIANT_ADD(release, type1) { .b = VFM_BACKEND_TYPE1 };
-FIXTURE_VARIANT_ADD(release, mirror) { .b = VFM_BACKEND_MIRROR };
+#define VFM_FIXTURE release
+#include "vfm_backends.h"
 
 FIXTURE_SETUP(release)
 {

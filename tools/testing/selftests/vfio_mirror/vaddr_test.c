@@ -65,11 +65,8 @@ FIXTURE_VARIANT(vaddr) {
 	struct vfm_backend b;
 };
 
-FIXTURE_VARIANT_ADD(vaddr, type1) { .b = VFM_BACKEND_TYPE1 };
-FIXTURE_VARIANT_ADD(vaddr, mirror) { .b = VFM_BACKEND_MIRROR };
-FIXTURE_VARIANT_ADD(vaddr, mirror_claimed) {
-	.b = VFM_BACKEND_MIRROR_CLAIMED
-};
+#define VFM_FIXTURE vaddr
+#include "vfm_backends.h"
 
 FIXTURE_SETUP(vaddr)
 {

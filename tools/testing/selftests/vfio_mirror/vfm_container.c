@@ -19,8 +19,6 @@
 #include <unistd.h>
 #include <linux/pci_regs.h>
 #include "vfm_lib.h"
-
-#include "vfm_lib.h"
 #include "vfm_priv.h"
 
 int vfm_open_container(void)

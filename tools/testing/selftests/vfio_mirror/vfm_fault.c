@@ -19,8 +19,6 @@
 #include <unistd.h>
 #include <linux/pci_regs.h>
 #include "vfm_lib.h"
-
-#include "vfm_lib.h"
 #include "vfm_priv.h"
 
 int vfm_set_eventfd(int container, uint32_t events, int fd)

@@ -350,36 +350,6 @@ void vfm_fault_describe(const struct vfio_mirror_fault *f, char *buf,
 uint64_t vfm_phys_of(const void *vaddr);
 
 /*
- * The mock IOMMU test module (tools/testing/vfio_mirror_mock): its
- * devices' settings, in /sys/kernel/debug/vfio_mirror_mock/mockN/.
- */
-struct vfm_leaf {
-	uint64_t iova, phys, size;
-	int prot;		/* IOMMU_READ 1, IOMMU_WRITE 2 */
-};
-
-/* The mock module's device slots (MOCK_MAX_DEVICES). */
-#define VFM_MOCK_SLOTS		8
-
-bool vfm_mock_loaded(void);
-bool vfm_mock_present(int n);
-int vfm_mock_group(int n);
-int vfm_mock_get(int n, const char *knob, char *buf, size_t len);
-int vfm_mock_set(int n, const char *knob, const char *val);
-int vfm_mock_set_x(int n, const char *knob, uint64_t val);
-int vfm_mock_reset(int n);
-/* The leaves of the page table of the domain mock n is attached to. */
-int vfm_mock_leaves(int n, struct vfm_leaf **leaves);
-/*
- * Add a mock device to the IOMMU group of mock @sibling (-1: a group of
- * its own) and return its number; remove mock @n; the number of the mock
- * IOMMU's paging domains that exist.  -errno on failure.
- */
-int vfm_mock_add(int sibling);
-int vfm_mock_remove(int n);
-int vfm_mock_domains(void);
-
-/*
  * The test module vfio_mirror_probe (tools/testing/vfio_mirror_mock/
  * probe.c): load it afresh, unload it if loaded; a counter of its fault chain consumer
  * ("calls", "irqs_off", "softirq"); that consumer busy-waiting @us at
@@ -430,5 +400,8 @@ void *vfm_alloc(size_t size);
 void vfm_free(void *p, size_t size);
 void vfm_fill(void *p, size_t size, uint32_t seed);
 bool vfm_untouched(const void *p, size_t size);
+
+/* The mock IOMMU module's controls have a header of their own. */
+#include "vfm_mock.h"
 
 #endif /* VFM_LIB_H */

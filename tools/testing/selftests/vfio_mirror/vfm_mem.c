@@ -19,8 +19,6 @@
 #include <unistd.h>
 #include <linux/pci_regs.h>
 #include "vfm_lib.h"
-
-#include "vfm_lib.h"
 #include "vfm_priv.h"
 
 long vfm_hugepages(long set)

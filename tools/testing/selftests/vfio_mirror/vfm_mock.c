@@ -1,164 +1,214 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The test modules: the mock IOMMU's devices (debugfs) and the probe.
+ * The test modules: the mock IOMMU's devices (/dev/vfio-mirror-mock) and
+ * the fault chain probe (debugfs).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
-#include <linux/pci_regs.h>
-#include "vfm_lib.h"
 
 #include "vfm_lib.h"
+#include "vfm_mock.h"
 #include "vfm_priv.h"
 
-#define MOCK_DEBUGFS	"/sys/kernel/debug/vfio_mirror_mock"
-
-static void mock_path(char *path, size_t len, int n, const char *knob)
+int vfm_mock_fd(void)
 {
-	snprintf(path, len, MOCK_DEBUGFS "/mock%d/%s", n, knob);
+	static int fd = -1;
+
+	if (fd < 0) {
+		fd = open(VFM_MOCK_DEV, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+	}
+	return fd;
 }
 
 bool vfm_mock_loaded(void)
 {
-	return !access(MOCK_DEBUGFS, F_OK);
+	return vfm_mock_fd() >= 0;
 }
 
-bool vfm_mock_present(int n)
+static int mock_ioctl(unsigned long cmd, void *arg)
 {
-	return vfm_mock_group(n) >= 0;
-}
+	int fd = vfm_mock_fd();
 
-int vfm_mock_group(int n)
-{
-	char path[PATH_MAX], buf[32];
-
-	mock_path(path, sizeof(path), n, "group");
-	if (read_file(path, buf, sizeof(buf)))
-		return -1;
-	return atoi(buf);
-}
-
-int vfm_mock_get(int n, const char *knob, char *buf, size_t len)
-{
-	char path[PATH_MAX];
-
-	mock_path(path, sizeof(path), n, knob);
-	return read_file(path, buf, len);
-}
-
-int vfm_mock_set(int n, const char *knob, const char *val)
-{
-	char path[PATH_MAX];
-
-	mock_path(path, sizeof(path), n, knob);
-	return write_file(path, val);
-}
-
-int vfm_mock_set_x(int n, const char *knob, uint64_t val)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%#llx", (unsigned long long)val);
-	return vfm_mock_set(n, knob, buf);
-}
-
-/* The module's defaults: see tools/testing/vfio_mirror_mock/main.c. */
-int vfm_mock_reset(int n)
-{
-	int ret = 0;
-
-	ret |= vfm_mock_set_x(n, "pgsizes", 0x40201000);
-	ret |= vfm_mock_set_x(n, "aperture_start", 0);
-	ret |= vfm_mock_set_x(n, "aperture_end", (1ULL << 48) - 1);
-	ret |= vfm_mock_set(n, "format", "0");
-	ret |= vfm_mock_set(n, "coherent", "N");
-	ret |= vfm_mock_set(n, "msi_isolated", "Y");
-	ret |= vfm_mock_set(n, "fail_attach", "N");
-	ret |= vfm_mock_set(n, "fail_map_at", "0");
-	ret |= vfm_mock_set(n, "resv", "clear");
-	ret |= vfm_mock_set(n, "storm", "stop");
-	return ret ? -EIO : 0;
-}
-
-int vfm_mock_leaves(int n, struct vfm_leaf **out)
-{
-	struct vfm_leaf *leaves = NULL, *tmp;
-	char path[PATH_MAX], prot[4];
-	unsigned long long iova, phys, size;
-	int nr = 0, max = 0;
-	FILE *f;
-
-	mock_path(path, sizeof(path), n, "mappings");
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	while (fscanf(f, "%llx %llx %llx %3s", &iova, &phys, &size,
-		      prot) == 4) {
-		if (nr == max) {
-			max = max ? 2 * max : 64;
-			tmp = realloc(leaves, max * sizeof(*leaves));
-			if (!tmp) {
-				nr = -ENOMEM;
-				break;
-			}
-			leaves = tmp;
-		}
-		leaves[nr++] = (struct vfm_leaf){
-			.iova = iova, .phys = phys, .size = size,
-			.prot = (strchr(prot, 'r') ? 1 : 0) |
-				(strchr(prot, 'w') ? 2 : 0),
-		};
-	}
-	fclose(f);
-	if (nr < 0)
-		free(leaves);
-	else
-		*out = leaves;
-	return nr;
-}
-
-static int mock_root_write_int(const char *file, int val)
-{
-	char path[PATH_MAX], buf[16];
-
-	snprintf(path, sizeof(path), MOCK_DEBUGFS "/%s", file);
-	snprintf(buf, sizeof(buf), "%d", val);
-	return write_file(path, buf);
+	if (fd < 0)
+		return fd;
+	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
 
 int vfm_mock_add(int sibling)
 {
-	char buf[16];
-	int ret = mock_root_write_int("add", sibling);
+	struct vfm_mock_add add = { .sibling = sibling, .id = -1 };
+	int ret = mock_ioctl(VFM_MOCK_ADD, &add);
 
-	if (ret)
-		return ret;
-	ret = read_file(MOCK_DEBUGFS "/add", buf, sizeof(buf));
-	return ret ? ret : atoi(buf);
+	return ret ? ret : add.id;
 }
 
 int vfm_mock_remove(int n)
 {
-	return mock_root_write_int("remove_device", n);
+	uint32_t id = n;
+
+	return mock_ioctl(VFM_MOCK_REMOVE, &id);
 }
 
+int vfm_mock_set(int n, uint32_t field, uint64_t val)
+{
+	struct vfm_mock_config cfg = { .id = n, .valid = field };
+
+	switch (field) {
+	case VFM_MOCK_CFG_PGSIZES:
+		cfg.pgsizes = val;
+		break;
+	case VFM_MOCK_CFG_APERTURE_START:
+		cfg.aperture_start = val;
+		break;
+	case VFM_MOCK_CFG_APERTURE_END:
+		cfg.aperture_end = val;
+		break;
+	case VFM_MOCK_CFG_FORMAT:
+		cfg.format = val;
+		break;
+	case VFM_MOCK_CFG_FAIL_MAP_AT:
+		cfg.fail_map_at = val;
+		break;
+	case VFM_MOCK_CFG_COHERENT:
+		cfg.coherent = val;
+		break;
+	case VFM_MOCK_CFG_MSI_ISOLATED:
+		cfg.msi_isolated = val;
+		break;
+	case VFM_MOCK_CFG_FAIL_ATTACH:
+		cfg.fail_attach = val;
+		break;
+	default:
+		return -EINVAL;
+	}
+	return mock_ioctl(VFM_MOCK_SET_CONFIG, &cfg);
+}
+
+int vfm_mock_reset(int n)
+{
+	uint32_t id = n;
+
+	return mock_ioctl(VFM_MOCK_RESET, &id);
+}
+
+int vfm_mock_add_resv(int n, uint32_t type, uint64_t start, uint64_t length)
+{
+	struct vfm_mock_resv r = {
+		.id = n, .type = type, .start = start, .length = length,
+	};
+
+	return mock_ioctl(VFM_MOCK_ADD_RESV, &r);
+}
+
+int vfm_mock_clear_resv(int n)
+{
+	uint32_t id = n;
+
+	return mock_ioctl(VFM_MOCK_CLEAR_RESV, &id);
+}
+
+int vfm_mock_fault(int n, uint64_t iova, uint32_t flags, uint32_t count)
+{
+	struct vfm_mock_fault f = {
+		.id = n, .flags = flags, .iova = iova, .count = count,
+	};
+
+	return mock_ioctl(VFM_MOCK_FAULT, &f);
+}
+
+int vfm_mock_storm(int n, uint64_t iova, uint32_t count)
+{
+	struct vfm_mock_storm s = { .id = n, .count = count, .iova = iova };
+
+	return mock_ioctl(VFM_MOCK_STORM, &s);
+}
+
+int vfm_mock_state(int n, struct vfm_mock_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->id = n;
+	return mock_ioctl(VFM_MOCK_STATE, st);
+}
+
+bool vfm_mock_present(int n)
+{
+	struct vfm_mock_state st;
+
+	return !vfm_mock_state(n, &st);
+}
+
+int vfm_mock_group(int n)
+{
+	struct vfm_mock_state st;
+	int ret = vfm_mock_state(n, &st);
+
+	return ret ? ret : st.group;
+}
+
+/* A count of the module as a whole: any device's state has it. */
 int vfm_mock_domains(void)
 {
-	char buf[16];
-	int ret = read_file(MOCK_DEBUGFS "/domains", buf, sizeof(buf));
+	struct vfm_mock_state st;
+	int n, ret = -ENODEV;
 
-	return ret ? ret : atoi(buf);
+	for (n = 0; n < VFM_MOCK_MAX_DEVICES && ret; n++)
+		ret = vfm_mock_state(n, &st);
+	return ret ? ret : (int)st.domains;
+}
+
+int vfm_mock_msi_cookie(int n)
+{
+	struct vfm_mock_state st;
+	int ret = vfm_mock_state(n, &st);
+
+	if (ret)
+		return ret;
+	if (!(st.flags & VFM_MOCK_STATE_ATTACHED))
+		return -ENODEV;
+	return !!(st.flags & VFM_MOCK_STATE_MSI_COOKIE);
+}
+
+long long vfm_mock_storm_reported(int n)
+{
+	struct vfm_mock_state st;
+	int ret = vfm_mock_state(n, &st);
+
+	return ret ? ret : (long long)st.storm_reported;
+}
+
+int vfm_mock_leaves(int n, struct vfm_mock_leaf **out)
+{
+	struct vfm_mock_leaves req = { .id = n };
+	struct vfm_mock_leaf *leaves = NULL;
+	uint32_t room = 0;
+	int ret;
+
+	/* Ask again while the table grew since the count was taken. */
+	for (;;) {
+		req.nr = room;
+		req.leaves = (uintptr_t)leaves;
+		ret = mock_ioctl(VFM_MOCK_LEAVES, &req);
+		if (ret || req.nr <= room)
+			break;
+		room = req.nr;
+		free(leaves);
+		leaves = calloc(room, sizeof(*leaves));
+		if (!leaves)
+			return -ENOMEM;
+	}
+	if (ret) {
+		free(leaves);
+		return ret;
+	}
+	*out = leaves;
+	return req.nr;
 }
 
 #define PROBE_DEBUGFS	"/sys/kernel/debug/vfio_mirror_probe"

@@ -20,8 +20,6 @@
 #include <unistd.h>
 #include <linux/pci_regs.h>
 #include "vfm_lib.h"
-
-#include "vfm_lib.h"
 #include "vfm_priv.h"
 
 int read_file(const char *path, char *buf, size_t len)

@@ -1,47 +1,243 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What every vfio-mirror kselftest includes: the kernel's harness, the
- * helpers, and the steps that need the harness's _metadata.
+ * helpers, the backend table and the one place that decides to skip.
  *
- * Each test is a fixture with a variant per backend, so that every
- * assertion is checked against vfio_iommu_type1 and vfio-mirror in the
- * same guest:
+ * Every test that opens a container is a fixture whose variants are the
+ * rows of the backend table (vfm_backends.h), so that each assertion is
+ * checked against each backend a guest can have, in the same guest.
  *
- *	FIXTURE_VARIANT(f) { struct vfm_backend b; };
- *	FIXTURE_VARIANT_ADD(f, type1) { .b = VFM_BACKEND_TYPE1 };
- *	FIXTURE_VARIANT_ADD(f, mirror) { .b = VFM_BACKEND_MIRROR };
+ * A test that cannot run against a row, or on a machine without what it
+ * needs, says so with VFM_REQUIRE(), and nowhere else.
  */
 #ifndef VFM_TEST_H
 #define VFM_TEST_H
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "vfm_lib.h"
 #include "vfm_emul.h"
 
+/*
+ * A variant row of the backend table (vfm_backends.h), named after the
+ * row and VFM_VARIANT_SUFFIX: two steps, so that both are expanded before
+ * the harness pastes them into its names.
+ */
+#define VFM_CAT_(a, b)		a##b
+#define VFM_CAT(a, b)		VFM_CAT_(a, b)
+#define VFM_VARIANT_(f, v)	FIXTURE_VARIANT_ADD(f, v)
+#define VFM_VARIANT(f, row)	VFM_VARIANT_(f, VFM_CAT(row, VFM_VARIANT_SUFFIX))
+
 /**
- * vfm_ctx_setup() - open a container with @nedu edu devices for a test
+ * enum vfm_need_what - what a test may need that a machine or a backend
+ *	may lack
+ * @VFM_NEED_BACKEND: the module of backend .b in the guest.
+ * @VFM_NEED_EDU: .n edu devices on vfio-pci.
+ * @VFM_NEED_IVSHMEM: an ivshmem-plain device on vfio-pci.
+ * @VFM_NEED_MOCK: the vfio_mirror_mock module.
+ * @VFM_NEED_EMUL: vfio_mirror_emul.ko's mediated device .n.
+ * @VFM_NEED_PROGRAM: an executable at .what (vmm_test's QEMU).
+ * @VFM_NEED_FACT: the environment variable .what, by which the guest
+ *	tells a fact of its IOMMU (VFM_DMA_CC).
+ * @VFM_NEED_FAULTS: backend .b forwards IOMMU faults to user space.
+ * @VFM_NEED_V2: backend .b has the type1v2 unmap rules.
+ * @VFM_NEED_V2_PINNING: backend .b lets mediated devices pin, which
+ *	type1 does only under the v2 ABI.
+ * @VFM_NEED_V2_DIRTY: backend .b tracks dirty pages, which type1 does
+ *	only under the v2 ABI.
+ * @VFM_NEED_UNMODIFIED_VMM: an unmodified VMM (QEMU) selects backend .b:
+ *	it asks for VFIO_TYPE1v2_IOMMU, never VFIO_MIRROR_IOMMU, and never
+ *	v1 when v2 is there.
+ * @VFM_NEED_NOTIFY_UNDER_LOCKDEP: backend .b notifies a mediated driver of
+ *	an unmap without a lock order lockdep reports.
+ * @VFM_NEED_PIN_UNDER_DRIVER_LOCK: backend .b lets a mediated driver pin
+ *	under the lock its unmap notifier takes.
+ */
+enum vfm_need_what {
+	VFM_NEED_BACKEND,
+	VFM_NEED_EDU,
+	VFM_NEED_IVSHMEM,
+	VFM_NEED_MOCK,
+	VFM_NEED_EMUL,
+	VFM_NEED_PROGRAM,
+	VFM_NEED_FACT,
+	VFM_NEED_FAULTS,
+	VFM_NEED_V2,
+	VFM_NEED_V2_PINNING,
+	VFM_NEED_V2_DIRTY,
+	VFM_NEED_UNMODIFIED_VMM,
+	VFM_NEED_NOTIFY_UNDER_LOCKDEP,
+	VFM_NEED_PIN_UNDER_DRIVER_LOCK,
+};
+
+/**
+ * struct vfm_need - one need of a test
+ * @need: which.
+ * @b: the backend, for the needs about one.
+ * @n: a count or a device number.
+ * @what: a path or a name.
+ */
+struct vfm_need {
+	enum vfm_need_what need;
+	const struct vfm_backend *b;
+	int n;
+	const char *what;
+};
+
+/* Does the machine have it?  0, or the reason it has not. */
+static inline const char *vfm_need_missing(const struct vfm_need *w,
+					   char *buf, size_t len)
+{
+	char bdfs[VFM_MAX_EDU][32], path[128];
+
+	switch (w->need) {
+	case VFM_NEED_BACKEND:
+		snprintf(path, sizeof(path), "/sys/module/%s", w->b->module);
+		if (access(path, F_OK))
+			snprintf(buf, len, "no module %s", w->b->module);
+		break;
+	case VFM_NEED_EDU:
+		if (vfm_edu_find(bdfs, VFM_MAX_EDU) < w->n)
+			snprintf(buf, len, "needs %d edu devices on vfio-pci",
+				 w->n);
+		break;
+	case VFM_NEED_IVSHMEM:
+		if (vfm_pci_find(IVSHMEM_VENDOR, IVSHMEM_DEVICE, bdfs, 1) < 1)
+			snprintf(buf, len,
+				 "needs an ivshmem-plain device on vfio-pci");
+		break;
+	case VFM_NEED_MOCK:
+		if (!vfm_mock_loaded())
+			snprintf(buf, len, "needs the vfio_mirror_mock module");
+		break;
+	case VFM_NEED_EMUL:
+		if (vfm_emul_group(w->n) < 0)
+			snprintf(buf, len, "needs vfio_mirror_emul.ko's device %d",
+				 w->n);
+		break;
+	case VFM_NEED_PROGRAM:
+		if (access(w->what, X_OK))
+			snprintf(buf, len, "no %s", w->what);
+		break;
+	default:
+		break;
+	}
+	return buf[0] ? buf : NULL;
+}
+
+/* Can the backend do it?  0, or why not. */
+static inline const char *vfm_need_unsupported(const struct vfm_need *w)
+{
+	switch (w->need) {
+	case VFM_NEED_FAULTS:
+		if (vfm_is_type1(w->b))
+			return "type1 forwards no IOMMU fault to user space";
+		break;
+	case VFM_NEED_V2:
+		if (!w->b->v2)
+			return "the v1 unmap rules differ (v1_test checks them)";
+		break;
+	case VFM_NEED_V2_PINNING:
+		if (!w->b->v2)
+			return "v1 refuses mediated pins with EACCES (v1_test checks it)";
+		break;
+	case VFM_NEED_V2_DIRTY:
+		if (!w->b->v2)
+			return "v1 refuses dirty tracking with EACCES (v1_test checks it)";
+		break;
+	case VFM_NEED_UNMODIFIED_VMM:
+		if (w->b->type != VFIO_TYPE1v2_IOMMU)
+			return "an unmodified VMM asks for VFIO_TYPE1v2_IOMMU";
+		break;
+	case VFM_NEED_NOTIFY_UNDER_LOCKDEP:
+		if (vfm_type1_notify_splats(w->b))
+			return "type1 6.12's lock inversion: lockdep would report it";
+		break;
+	case VFM_NEED_PIN_UNDER_DRIVER_LOCK:
+		if (vfm_is_type1(w->b))
+			return "type1 6.12 inverts the lock order here";
+		break;
+	default:
+		break;
+	}
+	return NULL;
+}
+
+/**
+ * vfm_require() - decide whether a test goes on; use VFM_REQUIRE()
+ * @_metadata: the test's harness state.
+ * @w: what it needs.
+ *
+ * The one place that skips.  A backend that cannot do what the test
+ * checks skips it, with the reason.  A guest fact the guest does not give
+ * (VFM_NEED_FACT) skips it.  A machine that lacks a device or module
+ * skips it too, unless VFM_REQUIRE_DEVICES is set, as in the project's
+ * guests, where that is a failure: the machine files promise them.
+ *
+ * Return: true if the test may go on, false if it was skipped or failed.
+ */
+static inline bool vfm_require(struct __test_metadata *_metadata,
+			       const struct vfm_need *w)
+{
+	char buf[160] = "";
+	const char *why;
+
+	why = vfm_need_unsupported(w);
+	if (why)
+		SKIP(return false, "%s", why);
+	if (w->need == VFM_NEED_FACT) {
+		if (!getenv(w->what))
+			SKIP(return false, "%s does not say what the IOMMU implies",
+			     w->what);
+		return true;
+	}
+	why = vfm_need_missing(w, buf, sizeof(buf));
+	if (!why)
+		return true;
+	if (!vfm_devices_required())
+		SKIP(return false, "%s", why);
+	TH_LOG("this machine promises what it lacks: %s", why);
+	_metadata->exit_code = KSFT_FAIL;
+	return false;
+}
+
+/*
+ * VFM_REQUIRE(statement, need, .field = value...) - run @statement (return)
+ * unless vfm_require() lets the test go on, in the manner of the
+ * harness's SKIP(statement, ...).
+ */
+#define VFM_REQUIRE(statement, what_, ...)				\
+	do {								\
+		const struct vfm_need vfm_need_ = {			\
+			.need = (what_), __VA_ARGS__			\
+		};							\
+		if (!vfm_require(_metadata, &vfm_need_))		\
+			statement;					\
+	} while (0)
+
+/**
+ * vfm_ctx_setup() - open a container of backend @b with @nedu edu devices
  * @_metadata: the test's harness state.
  * @ctx: the container to open.
  * @b: the backend.
  * @nedu: how many devices.
  *
- * Skips the test when the machine lacks the devices, unless
- * VFM_REQUIRE_DEVICES is set (as in the project's guests), when that is a
- * failure.  Other failures are assertion failures.
- *
- * Return: true if the test may go on, false if it was skipped.
+ * Return: true if the test may go on, false if vfm_require() stopped it.
+ * A failure to open is an assertion failure.
  */
 static inline bool vfm_ctx_setup(struct __test_metadata *_metadata,
 				 struct vfm_ctx *ctx,
 				 const struct vfm_backend *b, int nedu)
 {
-	int ret = vfm_ctx_open(ctx, b, nedu);
+	int ret;
 
-	if (ret == -ENODEV && !vfm_devices_required())
-		SKIP(return false, "needs %d edu devices on vfio-pci", nedu);
+	VFM_REQUIRE(return false, VFM_NEED_BACKEND, .b = b);
+	VFM_REQUIRE(return false, VFM_NEED_EDU, .n = nedu);
+	ret = vfm_ctx_open(ctx, b, nedu);
 	ASSERT_EQ(0, ret) {
 		TH_LOG("container set-up: %s", strerror(-ret));
 	}
@@ -53,17 +249,15 @@ static inline bool vfm_ctx_setup(struct __test_metadata *_metadata,
  * @_metadata: the test's harness state.
  * @ctx: an open container.
  *
- * Return: true if the test may go on, false if it was skipped (as for
- * vfm_ctx_setup()).
+ * Return: true if the test may go on, false if vfm_require() stopped it.
  */
 static inline bool vfm_ctx_grow(struct __test_metadata *_metadata,
 				struct vfm_ctx *ctx)
 {
-	int ret = vfm_ctx_add(ctx);
+	int ret;
 
-	if (ret == -ENODEV && !vfm_devices_required())
-		SKIP(return false, "needs %d edu devices on vfio-pci",
-		     ctx->nedu + 1);
+	VFM_REQUIRE(return false, VFM_NEED_EDU, .n = ctx->nedu + 1);
+	ret = vfm_ctx_add(ctx);
 	ASSERT_EQ(0, ret) {
 		TH_LOG("adding a group: %s", strerror(-ret));
 	}
@@ -71,43 +265,22 @@ static inline bool vfm_ctx_grow(struct __test_metadata *_metadata,
 }
 
 /**
- * vfm_need_edu() - make sure the machine has @n edu devices
- * @_metadata: the test's harness state.
- * @n: how many.
- *
- * Return: true if it has; false when the test was skipped (as for
- * vfm_ctx_setup()).
- */
-static inline bool vfm_need_edu(struct __test_metadata *_metadata, int n)
-{
-	char bdfs[VFM_MAX_EDU][32];
-	int found = vfm_edu_find(bdfs, VFM_MAX_EDU);
-
-	if (found < n && !vfm_devices_required())
-		SKIP(return false, "needs %d edu devices on vfio-pci", n);
-	ASSERT_LE(n, found);
-	return true;
-}
-
-/**
  * vfm_mocks_ready() - make sure the mock IOMMU module is loaded, with mock
- * devices 0 to VFM_MAX_MOCK - 1 (and no other) at the module's defaults
+ * devices 0 to VFM_MAX_MOCK - 1 (and no other) as the module made them
  * @_metadata: the test's harness state.
  *
  * A test that added or removed devices and failed before it restored them
  * leaves the next one a module in another shape: the devices are added and
- * removed here to match.
+ * removed here to match, and each is reset.
  *
- * Return: true if the test may go on, false if it was skipped (as for
- * vfm_ctx_setup()).
+ * Return: true if the test may go on, false if vfm_require() stopped it.
  */
 static inline bool vfm_mocks_ready(struct __test_metadata *_metadata)
 {
 	int n;
 
-	if (!vfm_mock_loaded() && !vfm_devices_required())
-		SKIP(return false, "needs the vfio_mirror_mock module");
-	for (n = VFM_MOCK_SLOTS - 1; n >= VFM_MAX_MOCK; n--)
+	VFM_REQUIRE(return false, VFM_NEED_MOCK);
+	for (n = VFM_MOCK_MAX_DEVICES - 1; n >= VFM_MAX_MOCK; n--)
 		if (vfm_mock_present(n))
 			ASSERT_EQ(0, vfm_mock_remove(n));
 	for (n = 0; n < VFM_MAX_MOCK; n++) {
@@ -124,16 +297,15 @@ static inline bool vfm_mocks_ready(struct __test_metadata *_metadata)
  * @ctx: an open container.
  * @n: which device of vfio_mirror_emul.ko.
  *
- * Return: true if the test may go on, false if it was skipped (as for
- * vfm_ctx_setup()).
+ * Return: true if the test may go on, false if vfm_require() stopped it.
  */
 static inline bool vfm_ctx_emul(struct __test_metadata *_metadata,
 				struct vfm_ctx *ctx, int n)
 {
-	int ret = vfm_ctx_attach_emul(ctx, n);
+	int ret;
 
-	if (ret == -ENODEV && !vfm_devices_required())
-		SKIP(return false, "needs vfio_mirror_emul.ko's device %d", n);
+	VFM_REQUIRE(return false, VFM_NEED_EMUL, .n = n);
+	ret = vfm_ctx_attach_emul(ctx, n);
 	ASSERT_EQ(0, ret) {
 		TH_LOG("attaching mediated device %d: %s", n, strerror(-ret));
 	}

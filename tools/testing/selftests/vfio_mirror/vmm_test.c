@@ -8,7 +8,7 @@
  * quits cleanly and everything is released.
  *
  * QEMU is run from VFM_QEMU (default /usr/bin/qemu-system-x86_64); the test
- * is skipped without it unless VFM_REQUIRE_QEMU is set.
+ * is skipped without it (a failure where VFM_REQUIRE_DEVICES is set).
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -40,13 +40,11 @@ FIXTURE_VARIANT(vmm) {
 	struct vfm_backend b;
 };
 
-FIXTURE_VARIANT_ADD(vmm, type1) { .b = VFM_BACKEND_TYPE1 };
-FIXTURE_VARIANT_ADD(vmm, mirror) { .b = VFM_BACKEND_MIRROR_CLAIMED };
+#define VFM_FIXTURE vmm
+#include "vfm_backends.h"
 
 FIXTURE_SETUP(vmm)
 {
-	const char *req = getenv("VFM_REQUIRE_QEMU");
-
 	struct qemu *q = &self->q;
 
 	q->pid = -1;
@@ -55,11 +53,10 @@ FIXTURE_SETUP(vmm)
 	q->path = getenv("VFM_QEMU");
 	if (!q->path)
 		q->path = "/usr/bin/qemu-system-x86_64";
-	if (access(q->path, X_OK) && !(req && *req && strcmp(req, "0")))
-		SKIP(return, "no %s", q->path);
-	ASSERT_EQ(0, access(q->path, X_OK));
-	if (vfm_edu_find(self->bdf, 1) < 1 && !vfm_devices_required())
-		SKIP(return, "needs an edu device on vfio-pci");
+	VFM_REQUIRE(return, VFM_NEED_UNMODIFIED_VMM, .b = &variant->b);
+	VFM_REQUIRE(return, VFM_NEED_BACKEND, .b = &variant->b);
+	VFM_REQUIRE(return, VFM_NEED_PROGRAM, .what = q->path);
+	VFM_REQUIRE(return, VFM_NEED_EDU, .n = 1);
 	ASSERT_EQ(1, vfm_edu_find(self->bdf, 1));
 	ASSERT_EQ(0, vfm_set_claim_type1(variant->b.claim_type1));
 }
