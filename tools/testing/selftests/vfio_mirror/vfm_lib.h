@@ -11,6 +11,7 @@
  *   vfm_mock.c       the mock IOMMU's devices and the probe module
  *   vfm_fault.c      the fault uAPI and the fault chain's counters
  *   vfm_sys.c        guest facts: sysfs, debugfs, tracefs, modules, CPUs
+ *   vfm_proc.c       programs a test runs (a VMM) and their output
  *   vfm_emul.c       the mediated device, dirty tracking, UPDATE_VADDR
  *                    (its own header, vfm_emul.h)
  */
@@ -345,6 +346,14 @@ int vfm_bdf_rid(const char *bdf, uint32_t *segment, uint32_t *rid);
 /* One line about a fault record, for people. */
 void vfm_fault_describe(const struct vfio_mirror_fault *f, char *buf,
 			size_t len);
+
+/*
+ * Run @argv (a path and its arguments) with no input, until it exits or
+ * @seconds pass (then it is killed); its output and errors, together, in
+ * *@out (malloc'd, NUL-terminated; NULL if it never started), its wait
+ * status in *@status.  0, -ETIMEDOUT, or -errno.
+ */
+int vfm_run(const char *const argv[], int seconds, char **out, int *status);
 
 /* The physical address behind a user address (root only), or 0. */
 uint64_t vfm_phys_of(const void *vaddr);

@@ -41,6 +41,7 @@
  * @VFM_NEED_MOCK: the vfio_mirror_mock module.
  * @VFM_NEED_EMUL: vfio_mirror_emul.ko's mediated device .n.
  * @VFM_NEED_PROGRAM: an executable at .what (vmm_test's QEMU).
+ * @VFM_NEED_FILE: a readable file at .what (viommu_test's nested kernel).
  * @VFM_NEED_FACT: the environment variable .what, by which the guest
  *	tells a fact of its IOMMU (VFM_DMA_CC).
  * @VFM_NEED_FAULTS: backend .b forwards IOMMU faults to user space.
@@ -56,6 +57,9 @@
  *	an unmap without a lock order lockdep reports.
  * @VFM_NEED_PIN_UNDER_DRIVER_LOCK: backend .b lets a mediated driver pin
  *	under the lock its unmap notifier takes.
+ * @VFM_NEED_VIOMMU: the nested guest of viommu_test booted with its vIOMMU
+ *	on (VFM_L2_DMAR=1), not in VFIO's no-IOMMU mode.
+ * @VFM_NEED_NO_VIOMMU: the nested guest booted in VFIO's no-IOMMU mode.
  */
 enum vfm_need_what {
 	VFM_NEED_BACKEND,
@@ -64,6 +68,7 @@ enum vfm_need_what {
 	VFM_NEED_MOCK,
 	VFM_NEED_EMUL,
 	VFM_NEED_PROGRAM,
+	VFM_NEED_FILE,
 	VFM_NEED_FACT,
 	VFM_NEED_FAULTS,
 	VFM_NEED_V2,
@@ -72,6 +77,8 @@ enum vfm_need_what {
 	VFM_NEED_UNMODIFIED_VMM,
 	VFM_NEED_NOTIFY_UNDER_LOCKDEP,
 	VFM_NEED_PIN_UNDER_DRIVER_LOCK,
+	VFM_NEED_VIOMMU,
+	VFM_NEED_NO_VIOMMU,
 };
 
 /**
@@ -121,6 +128,10 @@ static inline const char *vfm_need_missing(const struct vfm_need *w,
 		break;
 	case VFM_NEED_PROGRAM:
 		if (access(w->what, X_OK))
+			snprintf(buf, len, "no %s", w->what);
+		break;
+	case VFM_NEED_FILE:
+		if (access(w->what, R_OK))
 			snprintf(buf, len, "no %s", w->what);
 		break;
 	default:
@@ -189,6 +200,16 @@ static inline bool vfm_require(struct __test_metadata *_metadata,
 	why = vfm_need_unsupported(w);
 	if (why)
 		SKIP(return false, "%s", why);
+	if (w->need == VFM_NEED_VIOMMU || w->need == VFM_NEED_NO_VIOMMU) {
+		const char *dmar = getenv("VFM_L2_DMAR");
+		bool on = dmar && !strcmp(dmar, "1");
+
+		if (w->need == VFM_NEED_VIOMMU && !on)
+			SKIP(return false, "this boot of the nested guest has no vIOMMU");
+		if (w->need == VFM_NEED_NO_VIOMMU && on)
+			SKIP(return false, "this boot of the nested guest translates");
+		return true;
+	}
 	if (w->need == VFM_NEED_FACT) {
 		if (!getenv(w->what))
 			SKIP(return false, "%s does not say what the IOMMU implies",
