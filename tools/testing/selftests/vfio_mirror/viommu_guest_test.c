@@ -36,8 +36,8 @@
 #define IOVA_DST	0x200000ULL
 #define IOVA_RO		0x300000ULL
 #define IOVA_HOLE	0x4000000ULL	/* never mapped */
-/* A physical address above this guest's memory, below the device's limit. */
-#define BEYOND_RAM	0x9000000ULL
+/* Above this guest's memory (224 MiB), below the device's limit (256). */
+#define BEYOND_RAM	0xf000000ULL
 #define LEN		EDU_DMA_MAX
 #define STORM		24
 

@@ -31,9 +31,10 @@
 
 /*
  * The nested guest's memory, all of it mapped in the container when its
- * vIOMMU does not translate.
+ * vIOMMU does not translate: as much as the edu device can address (28
+ * bits) with room above it for viommu_guest_test's DMA beyond memory.
  */
-#define NESTED_MB	128
+#define NESTED_MB	224
 #define BOOT_SECONDS	1200
 /* Where the assigned device sits in the nested guest. */
 #define NESTED_SLOT	4
