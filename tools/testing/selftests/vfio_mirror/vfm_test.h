@@ -127,11 +127,8 @@ static inline const char *vfm_need_missing(const struct vfm_need *w,
 				 w->n);
 		break;
 	case VFM_NEED_PROGRAM:
-		if (access(w->what, X_OK))
-			snprintf(buf, len, "no %s", w->what);
-		break;
 	case VFM_NEED_FILE:
-		if (access(w->what, R_OK))
+		if (access(w->what, w->need == VFM_NEED_PROGRAM ? X_OK : R_OK))
 			snprintf(buf, len, "no %s", w->what);
 		break;
 	default:
