@@ -28,7 +28,9 @@
  * a VMM sees gaps as well as the count of lost records.  A rate limit per
  * container (fault_ratelimit_burst records per fault_ratelimit_interval_ms)
  * bounds how often one container's VMM is woken in a storm, and spends
- * only that container's budget.
+ * only that container's budget.  Each queued record signals the VMM; a
+ * loss signals it too, once, one interval later, if no record it has yet
+ * to read will tell it (vfm_fault_lost_work()).
  */
 #include <linux/device.h>
 #include <linux/iommu.h>
@@ -147,6 +149,39 @@ static bool vfm_fault_ratelimit_pass(struct vfm_faults *q)
 	return true;
 }
 
+/* One rate-limit interval, in jiffies: when a loss is signalled. */
+static unsigned long vfm_fault_lost_delay(void)
+{
+	return max(msecs_to_jiffies(READ_ONCE(vfm_fault_ratelimit_interval_ms)),
+		   1UL);
+}
+
+/*
+ * A storm may end with records lost (rate limit, full queue) after the
+ * VMM's last read, and the VMM would hear of them only with its next
+ * record, which may never come.  The first loss since this last ran
+ * schedules it one interval later, so a storm wakes the VMM at most once
+ * per interval more.  It signals only when the losses are unread and no
+ * record is queued: a queued record was signalled, and the read that
+ * takes it returns the lost count too.
+ */
+static void vfm_fault_lost_work(struct work_struct *work)
+{
+	struct vfm_faults *q = container_of(to_delayed_work(work),
+					    struct vfm_faults, lost_work);
+	struct vfm_container *c = container_of(q, struct vfm_container,
+					       faults);
+	unsigned long flags;
+	bool tell;
+
+	spin_lock_irqsave(&q->lock, flags);
+	q->lost_work_pending = false;
+	tell = q->lost && !q->count;
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (tell)
+		vfm_notify(c, VFM_EVENT_FAULT);
+}
+
 static enum iommu_fc_verdict vfm_fault_queue(struct vfm_fault_route *rt,
 					     const struct iommu_fc_record *r,
 					     bool alias)
@@ -176,6 +211,11 @@ static enum iommu_fc_verdict vfm_fault_queue(struct vfm_fault_route *rt,
 	if (v != IOMMU_FC_QUEUED) {
 		q->lost++;
 		q->lost_total++;
+		if (!q->lost_work_pending) {
+			q->lost_work_pending = true;
+			schedule_delayed_work(&q->lost_work,
+					      vfm_fault_lost_delay());
+		}
 	}
 out:
 	spin_unlock_irqrestore(&q->lock, flags);
@@ -239,9 +279,22 @@ int vfm_fault_init(struct vfm_container *c)
 
 	spin_lock_init(&q->lock);
 	mutex_init(&q->read_lock);
+	INIT_DELAYED_WORK(&q->lost_work, vfm_fault_lost_work);
 	q->len = clamp(READ_ONCE(vfm_fault_queue_len), 1U, 65536U);
 	q->ring = kvcalloc(q->len, sizeof(*q->ring), GFP_KERNEL_ACCOUNT);
 	return q->ring ? 0 : -ENOMEM;
+}
+
+/**
+ * vfm_fault_release() - stop telling a released container of losses
+ * @c: the container, whose routes are all retired: nothing schedules
+ *	vfm_fault_lost_work() any more.
+ *
+ * Context: process; waits for a running vfm_fault_lost_work().
+ */
+void vfm_fault_release(struct vfm_container *c)
+{
+	cancel_delayed_work_sync(&c->faults.lost_work);
 }
 
 /**

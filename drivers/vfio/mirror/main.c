@@ -194,6 +194,7 @@ static void vfm_release(void *iommu_data)
 	c->dead = true;
 	mutex_unlock(&c->lock);
 	vfm_domain_release_all(c);
+	vfm_fault_release(c);
 	vfm_notify_release(c);
 	atomic64_dec(&vfm_stats.containers);
 	vfm_container_put(c);

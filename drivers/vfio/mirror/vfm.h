@@ -69,6 +69,7 @@
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "compat/vfio_private.h"
@@ -302,6 +303,8 @@ struct vfm_group {
  * @rl_begin: when the rate limit's interval began (jiffies).
  * @rl_count: records queued in it.
  * @rl_epoch: vfm_fault_ratelimit_epoch when it began.
+ * @lost_work: tells the VMM of losses that no queued record will.
+ * @lost_work_pending: @lost_work is scheduled.
  */
 struct vfm_faults {
 	spinlock_t lock;		/* the lock order is at the top */
@@ -317,6 +320,8 @@ struct vfm_faults {
 	unsigned long rl_begin;
 	unsigned int rl_count;
 	unsigned int rl_epoch;
+	struct delayed_work lost_work;
+	bool lost_work_pending;
 };
 
 /**
@@ -618,6 +623,7 @@ int vfm_msi_report(struct vfm_container *c, bool *isolated,
 int vfm_fault_register(void);
 void vfm_fault_unregister(void);
 int vfm_fault_init(struct vfm_container *c);
+void vfm_fault_release(struct vfm_container *c);
 void vfm_fault_fini(struct vfm_container *c);
 int vfm_fault_group_prepare(struct vfm_container *c, struct vfm_group *g);
 void vfm_fault_group_publish(struct vfm_container *c, struct vfm_group *g);

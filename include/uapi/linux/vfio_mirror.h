@@ -126,7 +126,9 @@ struct vfio_mirror_eventfd {
  * signalled after the event's new state is visible: for
  * VFIO_MIRROR_EVENT_IOVA_RANGES in VFIO_IOMMU_GET_INFO, for
  * VFIO_MIRROR_EVENT_FAULT in VFIO_MIRROR_IOMMU_READ_FAULTS (once per
- * record queued; the eventfd's counter may sum several).  Returns 0, or
+ * record queued; the eventfd's counter may sum several; and once for
+ * records lost since the last read when no record is queued, one
+ * fault_ratelimit_interval_ms after the first of them).  Returns 0, or
  * -EINVAL for a short @argsz, non-zero @flags, no or unknown @events, and
  * -EBADF or -EINVAL for an @fd that is not an eventfd.  The number is
  * chosen far from the VFIO ioctls upstream allocates in sequence (up to

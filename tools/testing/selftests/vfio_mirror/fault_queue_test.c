@@ -3,7 +3,8 @@
  * The fault queue of a container, driven by the mock IOMMU's
  * report_iommu_fault() calls (the generic producer): records in any
  * context, a storm that fills the queue and a lost count that is exact,
- * the rate limit (per container), sequence numbers, a group changing
+ * the rate limit (per container), losses signalled when no record will
+ * tell of them, sequence numbers, a group changing
  * hands, a call without a device, reading faults while a long MAP_DMA
  * holds the container, and VFIO_MIRROR_IOMMU_READ_FAULTS's answers to bad
  * input.
@@ -22,6 +23,7 @@
 /* The modules' defaults, which each test starts from. */
 #define QUEUE_LEN	"256"
 #define BURST		"10000"
+#define INTERVAL_MS	"1000"
 
 static const struct vfm_backend mirror = VFM_BACKEND_MIRROR;
 
@@ -53,6 +55,9 @@ FIXTURE_SETUP(fq)
 				     QUEUE_LEN));
 	ASSERT_EQ(0, vfm_param_write("vfio_mirror", "fault_ratelimit_burst",
 				     BURST));
+	ASSERT_EQ(0, vfm_param_write("vfio_mirror",
+				     "fault_ratelimit_interval_ms",
+				     INTERVAL_MS));
 	self->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_LE(0, self->efd);
 }
@@ -68,6 +73,8 @@ FIXTURE_TEARDOWN(fq)
 		vfm_mock_reset(n);
 	vfm_param_write("vfio_mirror", "fault_queue_len", QUEUE_LEN);
 	vfm_param_write("vfio_mirror", "fault_ratelimit_burst", BURST);
+	vfm_param_write("vfio_mirror", "fault_ratelimit_interval_ms",
+			INTERVAL_MS);
 }
 
 /* A container of @b holding mock 0, with the fault eventfd set. */
@@ -194,6 +201,49 @@ TEST_F(fq, the_rate_limit_drops_and_counts)
 	ASSERT_EQ(15, lost);
 	ASSERT_EQ(rl + 15,
 		  vfm_chain_counter("generic", "dropped_ratelimited"));
+}
+
+/*
+ * Records lost after the VMM's last read are signalled, once, an interval
+ * later; losses while a record is queued are not (the read of the record
+ * returns them).  The interval is long enough for each storm to fall in
+ * one, even in the debug guest.
+ */
+TEST_F(fq, losses_after_the_last_read_are_signalled_once)
+{
+	const int interval_ms = 2000;
+	char ms[16];
+	uint64_t lost;
+	int c;
+
+	open_with_mock(_metadata, &self->ctx, &variant->b, self->efd);
+	c = self->ctx.container;
+	snprintf(ms, sizeof(ms), "%d", interval_ms);
+	ASSERT_EQ(0, vfm_param_write("vfio_mirror",
+				     "fault_ratelimit_interval_ms", ms));
+	ASSERT_EQ(0, vfm_param_write("vfio_mirror", "fault_ratelimit_burst",
+				     "3"));
+
+	/* Three queued and read; then the interval's budget is spent. */
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 3, true));
+	ASSERT_EQ(3, vfm_eventfd_wait(self->efd, 0));
+	ASSERT_EQ(3, vfm_read_faults(c, self->rec, NREC, &lost, NULL));
+	ASSERT_EQ(0, lost);
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'w', 7, true));
+	ASSERT_EQ(1, vfm_eventfd_wait(self->efd, 3 * interval_ms));
+	ASSERT_EQ(0, vfm_read_faults(c, self->rec, NREC, &lost, NULL));
+	ASSERT_EQ(7, lost);
+	ASSERT_EQ(0, vfm_eventfd_wait(self->efd, interval_ms + 500));
+
+	/* A new interval: the losses wait for the queued records' read. */
+	ASSERT_EQ(0, vfm_param_write("vfio_mirror", "fault_ratelimit_burst",
+				     "3"));
+	ASSERT_EQ(0, mock_fault(0, MOCK_IOVA, 'r', 10, true));
+	usleep((interval_ms + 500) * 1000);
+	ASSERT_EQ(3, vfm_eventfd_wait(self->efd, 0));
+	ASSERT_EQ(3, vfm_read_faults(c, self->rec, NREC, &lost, NULL));
+	ASSERT_EQ(7, lost);
+	ASSERT_EQ(0, vfm_eventfd_wait(self->efd, 0));
 }
 
 /*
