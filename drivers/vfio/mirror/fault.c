@@ -159,8 +159,8 @@ static unsigned long vfm_fault_lost_delay(void)
 /*
  * A storm may end with records lost (rate limit, full queue) after the
  * VMM's last read, and the VMM would hear of them only with its next
- * record, which may never come.  The first loss since this last ran
- * schedules it one interval later, so a storm wakes the VMM at most once
+ * record, which may never come.  A loss schedules this one interval
+ * later unless it is already due, so a storm wakes the VMM at most once
  * per interval more.  It signals only when the losses are unread and no
  * record is queued: a queued record was signalled, and the read that
  * takes it returns the lost count too.
@@ -175,7 +175,6 @@ static void vfm_fault_lost_work(struct work_struct *work)
 	bool tell;
 
 	spin_lock_irqsave(&q->lock, flags);
-	q->lost_work_pending = false;
 	tell = q->lost && !q->count;
 	spin_unlock_irqrestore(&q->lock, flags);
 	if (tell)
@@ -211,11 +210,8 @@ static enum iommu_fc_verdict vfm_fault_queue(struct vfm_fault_route *rt,
 	if (v != IOMMU_FC_QUEUED) {
 		q->lost++;
 		q->lost_total++;
-		if (!q->lost_work_pending) {
-			q->lost_work_pending = true;
-			schedule_delayed_work(&q->lost_work,
-					      vfm_fault_lost_delay());
-		}
+		/* No-op while a check is due: one wake per interval. */
+		schedule_delayed_work(&q->lost_work, vfm_fault_lost_delay());
 	}
 out:
 	spin_unlock_irqrestore(&q->lock, flags);

@@ -304,7 +304,6 @@ struct vfm_group {
  * @rl_count: records queued in it.
  * @rl_epoch: vfm_fault_ratelimit_epoch when it began.
  * @lost_work: tells the VMM of losses that no queued record will.
- * @lost_work_pending: @lost_work is scheduled.
  */
 struct vfm_faults {
 	spinlock_t lock;		/* the lock order is at the top */
@@ -321,7 +320,6 @@ struct vfm_faults {
 	unsigned int rl_count;
 	unsigned int rl_epoch;
 	struct delayed_work lost_work;
-	bool lost_work_pending;
 };
 
 /**
