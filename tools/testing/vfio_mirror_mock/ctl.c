@@ -10,6 +10,7 @@
  * own lock then orders the request against attach and detach.
  */
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/miscdevice.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -311,6 +312,24 @@ unlock:
 	return ret;
 }
 
+static int mock_ctl_page(void __user *uarg)
+{
+	struct vfm_mock_page arg;
+	unsigned long pfn;
+	struct page *page;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	pfn = PHYS_PFN(arg.phys);
+	if (!pfn_valid(pfn))
+		return -EINVAL;
+	page = pfn_to_page(pfn);
+	arg.refs = page_ref_count(page);
+	arg.flags = folio_maybe_dma_pinned(page_folio(page)) ?
+		    VFM_MOCK_PAGE_PINNED : 0;
+	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+}
+
 static long mock_ctl_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -339,6 +358,8 @@ static long mock_ctl_ioctl(struct file *file, unsigned int cmd,
 		return mock_ctl_state(uarg);
 	case VFM_MOCK_LEAVES:
 		return mock_ctl_leaves(uarg);
+	case VFM_MOCK_PAGE:
+		return mock_ctl_page(uarg);
 	}
 	return -ENOTTY;
 }

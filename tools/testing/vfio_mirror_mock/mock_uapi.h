@@ -204,6 +204,26 @@ struct vfm_mock_leaves {
 	__u64 leaves;
 };
 
+/**
+ * struct vfm_mock_page - VFM_MOCK_PAGE: the references of a page frame
+ * @phys: in: a physical address (the tests read it from
+ *	/proc/self/pagemap or from a leaf).
+ * @refs: out: the references of its page (page_ref_count()).
+ * @flags: out: VFM_MOCK_PAGE_*.
+ *
+ * So that a test checks what pinning did to the pages themselves, not
+ * only the counters of the module that pinned them.  Fails with EINVAL
+ * for a frame without a struct page.
+ */
+struct vfm_mock_page {
+	__u64 phys;
+	__u32 refs;
+	__u32 flags;
+};
+
+/* Its folio may be pinned for DMA (folio_maybe_dma_pinned()). */
+#define VFM_MOCK_PAGE_PINNED	0x1
+
 #define VFM_MOCK_ADD		_IOWR('M', 0x60, struct vfm_mock_add)
 /* Delete a device (its number, a __u32), as a hot-unplug would. */
 #define VFM_MOCK_REMOVE		_IOW('M', 0x61, __u32)
@@ -217,5 +237,6 @@ struct vfm_mock_leaves {
 #define VFM_MOCK_STORM		_IOW('M', 0x68, struct vfm_mock_storm)
 #define VFM_MOCK_STATE		_IOWR('M', 0x69, struct vfm_mock_state)
 #define VFM_MOCK_LEAVES		_IOWR('M', 0x6a, struct vfm_mock_leaves)
+#define VFM_MOCK_PAGE		_IOWR('M', 0x6b, struct vfm_mock_page)
 
 #endif /* VFIO_MIRROR_MOCK_UAPI_H */

@@ -137,6 +137,17 @@ int vfm_mock_state(int n, struct vfm_mock_state *st)
 	return mock_ioctl(VFM_MOCK_STATE, st);
 }
 
+int vfm_mock_page(uint64_t phys, bool *pinned)
+{
+	struct vfm_mock_page pg = { .phys = phys };
+	int ret = mock_ioctl(VFM_MOCK_PAGE, &pg);
+
+	if (ret)
+		return ret;
+	*pinned = pg.flags & VFM_MOCK_PAGE_PINNED;
+	return pg.refs;
+}
+
 bool vfm_mock_present(int n)
 {
 	struct vfm_mock_state st;

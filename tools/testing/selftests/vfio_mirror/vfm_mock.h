@@ -53,4 +53,10 @@ long long vfm_mock_storm_reported(int n);
  */
 int vfm_mock_leaves(int n, struct vfm_mock_leaf **leaves);
 
+/*
+ * The page frame at physical address @phys: its references, and in
+ * *@pinned whether its folio may be pinned for DMA.
+ */
+int vfm_mock_page(uint64_t phys, bool *pinned);
+
 #endif /* VFM_MOCK_H */
