@@ -88,10 +88,10 @@ void vfm_dma_cache_exit(void)
 }
 
 /*
- * The shape of a mapping's frames, as its batches come: the largest
- * order of IOVA block that no boundary between runs of frames cuts
- * (&vfm_dma.order).  A run that continues the previous one, physically
- * and in kind, is no boundary.
+ * The shape of a mapping's frames, as its batches come: whether they are
+ * more than one run (VFM_DMA_SPLIT), and the largest order of IOVA block
+ * that no boundary between runs cuts (&vfm_dma.order).  A run that
+ * continues the previous one, physically and in kind, is no boundary.
  */
 struct vfm_shape {
 	bool any;
@@ -107,10 +107,13 @@ static void vfm_shape_add(struct vfm_dma *dma, struct vfm_shape *sh,
 	for (i = 0; i < b->nr_runs; i++) {
 		const struct vfm_run *run = &b->runs[i];
 
-		if (!sh->any)
+		if (!sh->any) {
 			dma->pfn = run->pfn;
-		else if (!vfm_run_joins(&sh->last, run->pfn, run->rsvd))
+		} else if (!vfm_run_joins(&sh->last, run->pfn, run->rsvd)) {
+			/* @at > 0: a boundary follows a run of the mapping. */
+			dma->flags |= VFM_DMA_SPLIT;
 			dma->order = min_t(unsigned int, dma->order, __ffs(at));
+		}
 		sh->any = true;
 		sh->last = *run;
 		at += run->npages;
@@ -159,7 +162,7 @@ static void vfm_dma_shape_reset(struct vfm_dma *dma)
 {
 	dma->pfn = 0;
 	dma->order = VFM_DMA_ORDER_MAX;
-	dma->flags &= ~VFM_DMA_RSVD;
+	dma->flags &= ~(VFM_DMA_RSVD | VFM_DMA_SPLIT);
 }
 
 static void vfm_dma_free(struct vfm_dma *dma)

@@ -232,7 +232,8 @@ void vfm_domain_unmap(struct vfm_container *c, dma_addr_t iova, u64 size)
  * @b: filled with runs of the frames, as many as it holds.
  *
  * One lookup per block of 2^@dma->order pages: each is physically
- * contiguous, of one kind; none for a mapping that is one run.
+ * contiguous, of one kind; none for a mapping that is one run (no
+ * VFM_DMA_SPLIT).
  *
  * Return: the bytes from @iova that the runs of @b cover, at least one
  * page.
@@ -249,7 +250,7 @@ u64 vfm_domain_read_back(struct vfm_container *c, struct vfm_dma *dma,
 	lockdep_assert_held(&c->lock);
 
 	b->nr_runs = 0;
-	if (dma->order == VFM_DMA_ORDER_MAX) {
+	if (!(dma->flags & VFM_DMA_SPLIT)) {
 		unsigned long pfn = dma->pfn +
 				    ((iova - vfm_dma_iova(dma)) >> PAGE_SHIFT);
 

@@ -190,11 +190,18 @@ struct vfm_run {
 #define VFM_DMA_ZERO		BIT(2)	/* has the zero page */
 #define VFM_DMA_VADDR_INVALID	BIT(3)	/* VFIO_DMA_UNMAP_FLAG_VADDR'd */
 #define VFM_DMA_DIRTY_ALL	BIT(4)	/* dirty tracking: all pages dirty */
+/* More than one run of frames: they are read back from a domain. */
+#define VFM_DMA_SPLIT		BIT(5)
 /* Frames of the mapping may be vfm_pfn_rsvd(): read back, each is tested. */
 #define VFM_DMA_RSVD		(VFM_DMA_PFNMAP | VFM_DMA_RSVD_PINNED | \
 				 VFM_DMA_ZERO)
 
-/* &vfm_dma.order when no run boundary lies inside the mapping. */
+/*
+ * The largest &vfm_dma.order: a block of 2^40 pages (4 PiB of 4 KiB pages)
+ * is read back with one lookup, which keeps the block size in range
+ * wherever a run boundary lies (an IOVA page number may have 52 trailing
+ * zeroes).
+ */
 #define VFM_DMA_ORDER_MAX	40
 
 /**
@@ -203,13 +210,16 @@ struct vfm_run {
  *	IOVA of the mapping.
  * @vaddr: user virtual address of the first byte.
  * @owner: where the pages were pinned from and are charged to.
- * @pfn: with @order VFM_DMA_ORDER_MAX, the first of the mapping's frames,
- *	which are all contiguous.
+ * @pfn: without VFM_DMA_SPLIT in @flags, the first of the mapping's
+ *	frames, which are all one run: physically contiguous, of one kind.
  * @prot: IOMMU_READ and/or IOMMU_WRITE, from the device's point of view.
  * @order: every naturally aligned block of 2^@order pages of IOVA inside
  *	the mapping is backed by physically contiguous frames of one kind
  *	(charged or not): reading the frames back from a domain takes one
- *	lookup per block, and none with VFM_DMA_ORDER_MAX.
+ *	lookup per block.  Only meaningful with VFM_DMA_SPLIT: a mapping that
+ *	is one run needs no lookup, whatever its order (one fact, one field:
+ *	an order cannot also say "one run", as a boundary at an IOVA that is
+ *	a multiple of 2^52 leaves the order at its maximum).
  * @flags: VFM_DMA_*.
  *
  * In a container without domains, @pfn, @order and the VFM_DMA_RSVD flags

@@ -298,6 +298,104 @@ TEST_F(mirror, mappings_reach_a_2m_mock_domain_in_2m_pages)
 	hugetlb_free(huge, old);
 }
 
+/*
+ * Two pages at adjacent user addresses whose frames are not adjacent: a
+ * memfd's pages mapped in another order, so that the first page's frame
+ * plus one is none of the two.  Returns the 2-page region, at @where if
+ * not NULL.
+ */
+static char *two_runs_alloc(struct __test_metadata *_metadata, char *where)
+{
+	uint64_t phys[4];
+	char *all, *p;
+	int fd, i, other = -1;
+
+	fd = memfd_create("vfm-two-runs", 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 4 * PG));
+	all = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, all);
+	for (i = 0; i < 4; i++) {
+		all[i * PG] = i;
+		phys[i] = vfm_phys_of(all + i * PG);
+		ASSERT_NE(0, phys[i]);
+	}
+	/* Page 0 first, then one whose frame does not follow page 0's. */
+	for (i = 1; i < 4 && other < 0; i++)
+		if (phys[i] != phys[0] + PG && phys[i] + PG != phys[0])
+			other = i;
+	ASSERT_LE(0, other);
+	p = mmap(where, 2 * PG, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | (where ? MAP_FIXED : 0), fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(p + PG, mmap(p + PG, PG, PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_FIXED, fd, other * PG));
+	munmap(all, 4 * PG);
+	close(fd);
+	ASSERT_NE(vfm_phys_of(p) + PG, vfm_phys_of(p + PG));
+	return p;
+}
+
+/* No page of @p..@p + @size is pinned for DMA any more. */
+static void check_unpinned(struct __test_metadata *_metadata, const char *p,
+			   uint64_t size)
+{
+	uint64_t off;
+	bool pinned;
+
+	for (off = 0; off < size; off += PG) {
+		ASSERT_LE(0, vfm_mock_page(vfm_phys_of(p + off), &pinned));
+		ASSERT_FALSE(pinned) {
+			TH_LOG("the page at +%#llx is still pinned",
+			       (unsigned long long)off);
+		}
+	}
+}
+
+/*
+ * A mapping of two discontiguous pages whose run boundary is at 2^52
+ * (IOVA page 2^40, as AMD-Vi's and 57-bit VT-d's apertures allow): it is
+ * two runs, not one.  A new domain gets each page's own frame, and the
+ * unmap unpins exactly those two frames.  (The boundary's order, 40, was
+ * also taken to mean "one run": the second IOVA got the first frame plus
+ * one, which was unpinned, while the second frame stayed pinned.)
+ */
+TEST_F(mirror, a_run_boundary_at_2_52_keeps_both_frames)
+{
+	const uint64_t iova = (1ULL << 52) - PG;
+	struct vfm_ctx *ctx = &self->ctx;
+	char *p = two_runs_alloc(_metadata, NULL);
+	int n;
+
+	for (n = 0; n < 2; n++) {
+		ASSERT_EQ(0, vfm_mock_set(n, VFM_MOCK_CFG_FORMAT, n));
+		ASSERT_EQ(0, vfm_mock_set(n, VFM_MOCK_CFG_APERTURE_END,
+					  ~0ULL));
+	}
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+	ASSERT_EQ(0, maplist_add(&self->ml, iova, p, 2 * PG, RW));
+	check_mock(_metadata, 0, &self->ml, PG);
+	/* Replayed from the first domain into a domain of its own. */
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 1));
+	check_mock(_metadata, 1, &self->ml, PG);
+
+	ASSERT_EQ(0, maplist_del(&self->ml, iova));
+	check_unpinned(_metadata, p, 2 * PG);
+	ASSERT_EQ(self->pins, vfm_pins_outstanding());
+	ASSERT_EQ(self->vmlck, vfm_vmlck_kb());
+	ASSERT_EQ(0, check_mock(_metadata, 1, &self->ml, PG));
+
+	/* And once more, with the container's release doing the unmap. */
+	ASSERT_EQ(0, maplist_add(&self->ml, iova, p, 2 * PG, RW));
+	check_mock(_metadata, 1, &self->ml, PG);
+	vfm_ctx_close(ctx);
+	self->ml.n = 0;
+	check_unpinned(_metadata, p, 2 * PG);
+	ASSERT_EQ(self->pins, vfm_pins_outstanding());
+	ASSERT_EQ(self->vmlck, vfm_vmlck_kb());
+	munmap(p, 2 * PG);
+}
+
 TEST_F(mirror, a_smaller_aperture_bounds_the_container)
 {
 	struct vfm_ctx *ctx = &self->ctx;
