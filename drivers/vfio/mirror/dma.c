@@ -141,10 +141,13 @@ static void vfm_dma_put_frames(struct vfm_container *c, struct vfm_dma *dma,
 	/* Blocks the frames may be in: a small mapping needs no scratch. */
 	vfm_batch_init(&b, min(size >> PAGE_SHIFT,
 			       (size >> (dma->order + PAGE_SHIFT)) + 2));
+	if (unmap)
+		vfm_domain_unmap_begin(c);
 	for (off = 0; off < size; off += len) {
 		len = vfm_domain_read_back(c, dma, iova + off, size - off, &b);
+		/* What was unmapped, which may be more than was read back. */
 		if (unmap)
-			vfm_domain_unmap(c, iova + off, len);
+			len = vfm_domain_unmap(c, iova + off, &b, size - off);
 		vfm_batch_unpin(&b, dma, &t);
 		cond_resched();
 	}

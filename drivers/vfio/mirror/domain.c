@@ -108,6 +108,37 @@ static void vfm_unmap_range(struct iommu_domain *dom, dma_addr_t iova,
 }
 
 /*
+ * disable_hugepages: every page is an IOMMU page of its own, as type1
+ * maps then, one iommu_map() per page (iommu_map_sg() would merge the
+ * pages of a folio, and iommu_map() a run, into superpages).  On failure
+ * nothing of @b is mapped in @dom.
+ */
+static int vfm_map_runs_4k(struct iommu_domain *dom, dma_addr_t iova,
+			   struct vfm_batch *b, int prot)
+{
+	unsigned long k;
+	unsigned int i;
+	u64 done = 0;
+	int ret;
+
+	for (i = 0; i < b->nr_runs; i++) {
+		for (k = 0; k < b->runs[i].npages; k++) {
+			ret = iommu_map(dom, iova + done,
+					PFN_PHYS(b->runs[i].pfn + k), PAGE_SIZE,
+					prot, GFP_KERNEL_ACCOUNT);
+			if (ret) {
+				vfm_unmap_range(dom, iova, done);
+				return ret;
+			}
+			done += PAGE_SIZE;
+			if (!(k % 512))
+				cond_resched();
+		}
+	}
+	return 0;
+}
+
+/*
  * Map the runs of @b at @iova into @dom: the frames with a struct page
  * with one iommu_map_sg(), so one IOTLB sync for the batch, those of
  * device memory without one, and runs of 1 GiB or more, with iommu_map()
@@ -119,6 +150,9 @@ static int vfm_map_runs(struct iommu_domain *dom, dma_addr_t iova,
 	unsigned int i = 0, n, k;
 	u64 done = 0, len;
 	ssize_t ret;
+
+	if (READ_ONCE(vfm_disable_hugepages))
+		return vfm_map_runs_4k(dom, iova, b, prot);
 
 	while (i < b->nr_runs) {
 		for (n = 0, len = 0; i + n < b->nr_runs; n++) {
@@ -205,22 +239,78 @@ unwind:
 }
 
 /**
- * vfm_domain_unmap() - remove an IOVA range from every domain
+ * vfm_domain_unmap_begin() - start a walk of vfm_domain_unmap() calls
  * @c: container, locked.
- * @iova: first IOVA.
- * @size: bytes, all mapped in every domain.
- *
- * On return no domain translates the range and the IOTLBs are flushed,
- * so its pages may be unpinned.
  */
-void vfm_domain_unmap(struct vfm_container *c, dma_addr_t iova, u64 size)
+void vfm_domain_unmap_begin(struct vfm_container *c)
 {
 	struct vfm_domain *d;
 
 	lockdep_assert_held(&c->lock);
 
 	list_for_each_entry(d, &c->domains, next)
-		vfm_unmap_range(d->domain, iova, size);
+		d->unmap_overrun = 0;
+}
+
+/**
+ * vfm_domain_unmap() - remove the frames of a read-back batch from every
+ *	domain
+ * @c: container, locked.
+ * @iova: where the batch starts; a walk's calls cover one range, in
+ *	order, each starting where the previous one ended.
+ * @b: runs read back from the first domain (vfm_domain_read_back()).
+ * @max: bytes from @iova that may be removed: the end of the mapping.
+ *
+ * A domain asked to remove part of a superpage removes it whole (VT-d,
+ * AMD-Vi): iommu_unmap() says how much went, and the walk advances by
+ * that, not by what it asked.  What the first domain removed past @b
+ * is added to @b's last run, whose frames the superpage's continue (one
+ * leaf maps physically contiguous memory), so that the caller unpins
+ * exactly what was unmapped; what another domain removed past it is not
+ * asked of it again.
+ *
+ * On return no domain translates the bytes @b covers and the IOTLBs are
+ * flushed, so their frames may be unpinned.
+ *
+ * Return: the bytes from @iova that @b now covers.
+ */
+u64 vfm_domain_unmap(struct vfm_container *c, dma_addr_t iova,
+		     struct vfm_batch *b, u64 max)
+{
+	struct vfm_domain *first = list_first_entry(&c->domains,
+						    struct vfm_domain, next);
+	struct vfm_domain *d;
+	u64 len = 0, gone, skip;
+	unsigned int i;
+	size_t r;
+
+	lockdep_assert_held(&c->lock);
+
+	for (i = 0; i < b->nr_runs; i++)
+		len += (u64)b->runs[i].npages << PAGE_SHIFT;
+	if (!len)
+		return 0;
+
+	gone = iommu_unmap(first->domain, iova, len);
+	if (WARN_ON_ONCE(gone < len))
+		gone = len;
+	if (WARN_ON_ONCE(gone > max))
+		gone = max;
+	b->runs[b->nr_runs - 1].npages += (gone - len) >> PAGE_SHIFT;
+
+	list_for_each_entry(d, &c->domains, next) {
+		if (d == first)
+			continue;
+		skip = min(d->unmap_overrun, gone);
+		d->unmap_overrun -= skip;
+		if (skip == gone)
+			continue;
+		r = iommu_unmap(d->domain, iova + skip, gone - skip);
+		WARN_ON_ONCE(r < gone - skip);
+		if (r > gone - skip)
+			d->unmap_overrun = r - (gone - skip);
+	}
+	return gone;
 }
 
 /**

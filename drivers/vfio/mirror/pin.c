@@ -211,6 +211,9 @@ void vfm_batch_fini(struct vfm_batch *b)
  * @rsvd: the frames have no struct page, or a PageReserved one.
  *
  * The zero page, which pinning neither pins nor counts, is a run alone.
+ * A run is a fact about frames, whatever disable_hugepages says (which
+ * only decides how they are mapped, domain.c): a read-back batch never
+ * ends between two frames of one IOMMU superpage.
  *
  * Return: true if they may be added to @last.
  */
@@ -218,7 +221,7 @@ bool vfm_run_joins(const struct vfm_run *last, unsigned long pfn, bool rsvd)
 {
 	return last && last->pfn + last->npages == pfn &&
 	       last->rsvd == rsvd && !is_zero_pfn(pfn) &&
-	       !is_zero_pfn(last->pfn) && !vfm_disable_hugepages;
+	       !is_zero_pfn(last->pfn);
 }
 
 /**

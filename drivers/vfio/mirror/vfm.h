@@ -344,6 +344,8 @@ struct vfm_faults {
  * @replayed_mappings: mappings replayed into @domain when it was made.
  * @replayed_bytes: their bytes.
  * @replay_ns: how long the replay took.
+ * @unmap_overrun: during a walk of vfm_domain_unmap() calls, the bytes
+ *	@domain removed past the end of the last call (a superpage).
  */
 struct vfm_domain {
 	struct list_head next;
@@ -356,6 +358,7 @@ struct vfm_domain {
 	u64 replayed_mappings;
 	u64 replayed_bytes;
 	u64 replay_ns;
+	u64 unmap_overrun;
 };
 
 /**
@@ -536,7 +539,9 @@ void vfm_domain_detach_group(struct vfm_container *c,
 void vfm_domain_release_all(struct vfm_container *c);
 int vfm_domain_map_batch(struct vfm_container *c, struct vfm_dma *dma,
 			 dma_addr_t iova, struct vfm_batch *b);
-void vfm_domain_unmap(struct vfm_container *c, dma_addr_t iova, u64 size);
+void vfm_domain_unmap_begin(struct vfm_container *c);
+u64 vfm_domain_unmap(struct vfm_container *c, dma_addr_t iova,
+		     struct vfm_batch *b, u64 max);
 u64 vfm_domain_read_back(struct vfm_container *c, struct vfm_dma *dma,
 			 dma_addr_t iova, u64 size, struct vfm_batch *b);
 bool vfm_domain_all_coherent(struct vfm_container *c);

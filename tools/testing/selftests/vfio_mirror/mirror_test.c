@@ -12,6 +12,7 @@
  * every test runs against it and against vfio-mirror.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -394,6 +395,113 @@ TEST_F(mirror, a_run_boundary_at_2_52_keeps_both_frames)
 	ASSERT_EQ(self->pins, vfm_pins_outstanding());
 	ASSERT_EQ(self->vmlck, vfm_vmlck_kb());
 	munmap(p, 2 * PG);
+}
+
+/* The kernel's taint flag for a WARN: no test may set it. */
+static bool warned(void)
+{
+	unsigned long long taint = 0;
+	FILE *f = fopen("/proc/sys/kernel/tainted", "r");
+
+	if (f) {
+		if (fscanf(f, "%llu", &taint) != 1)
+			taint = 0;
+		fclose(f);
+	}
+	return taint & (1ULL << 9);
+}
+
+/*
+ * disable_hugepages maps every page with an IOMMU page of its own, as
+ * type1 does, also memory whose frames are one huge page.
+ */
+TEST_F(mirror, disable_hugepages_makes_no_superpage)
+{
+	struct vfm_ctx *ctx = &self->ctx;
+	const char *mod = variant->b.module;
+	char old[8];
+	long nr;
+	char *huge = hugetlb_alloc(_metadata, &nr);
+
+	ASSERT_EQ(0, vfm_param_read(mod, "disable_hugepages", old,
+				    sizeof(old)));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+	ASSERT_EQ(0, vfm_param_write(mod, "disable_hugepages", "1"));
+	ASSERT_EQ(0, maplist_add(&self->ml, IOVA_BIG, huge, 2 * SZ_2M, RW));
+	ASSERT_EQ(0, vfm_param_write(mod, "disable_hugepages", old));
+	ASSERT_EQ(2 * SZ_2M / PG, check_mock(_metadata, 0, &self->ml, PG));
+
+	ASSERT_EQ(0, maplist_del(&self->ml, IOVA_BIG));
+	check_unpinned(_metadata, huge, 2 * SZ_2M);
+	ASSERT_EQ(self->pins, vfm_pins_outstanding());
+	hugetlb_free(huge, nr);
+}
+
+/*
+ * Two discontiguous small pages, then two 2 MiB huge pages from a 2 MiB
+ * aligned address: 1026 pages, more than a batch, whose first run
+ * boundary (between the small pages) is at an odd page.
+ */
+static char *mixed_alloc(struct __test_metadata *_metadata, long *old)
+{
+	char *area, *huge;
+
+	*old = vfm_hugepages(-1);
+	ASSERT_LE(0, *old);
+	ASSERT_LE(0, vfm_hugepages(*old + 2));
+	area = mmap(NULL, 3 * SZ_2M + 2 * SZ_2M, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	huge = (char *)(((uintptr_t)area + 2 * SZ_2M) & ~(uintptr_t)(SZ_2M - 1));
+	ASSERT_EQ(huge, mmap(huge, 2 * SZ_2M, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+			     MAP_POPULATE | MAP_FIXED, -1, 0));
+	return two_runs_alloc(_metadata, huge - 2 * PG);
+}
+
+/*
+ * Superpages made while disable_hugepages was off, in a domain that
+ * replayed them, are unmapped whole once it is on: the unmap's read-back
+ * batches never end inside a superpage, and it advances by what the
+ * IOMMU removed.  (They ended inside one when the parameter was on: the
+ * superpage went whole, then the rest of the unmap found nothing, with a
+ * WARN.)
+ */
+TEST_F(mirror, superpages_unmap_whole_after_disable_hugepages)
+{
+	const uint64_t iova = IOVA_BIG + SZ_2M - 2 * PG;
+	const uint64_t size = 2 * SZ_2M + 2 * PG;
+	struct vfm_ctx *ctx = &self->ctx;
+	const char *mod = variant->b.module;
+	bool was_warned = warned();
+	char old[8], *p;
+	long nr;
+
+	p = mixed_alloc(_metadata, &nr);
+	ASSERT_EQ(0, vfm_param_read(mod, "disable_hugepages", old,
+				    sizeof(old)));
+	ASSERT_EQ(0, vfm_param_write(mod, "disable_hugepages", "0"));
+	/* 4 KiB pages in the first domain, superpages in the second. */
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_PGSIZES, PG));
+	ASSERT_EQ(0, vfm_mock_set(1, VFM_MOCK_CFG_PGSIZES, SZ_2M | PG));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+	ASSERT_EQ(0, maplist_add(&self->ml, iova, p, size, RW));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 1));
+	ASSERT_EQ(2, check_mock(_metadata, 1, &self->ml, SZ_2M));
+
+	ASSERT_EQ(0, vfm_param_write(mod, "disable_hugepages", "1"));
+	ASSERT_EQ(0, maplist_del(&self->ml, iova));
+	ASSERT_EQ(0, vfm_param_write(mod, "disable_hugepages", old));
+	ASSERT_EQ(0, check_mock(_metadata, 0, &self->ml, PG));
+	ASSERT_EQ(0, check_mock(_metadata, 1, &self->ml, PG));
+	check_unpinned(_metadata, p, size);
+	ASSERT_EQ(self->pins, vfm_pins_outstanding());
+	ASSERT_EQ(self->vmlck, vfm_vmlck_kb());
+	if (!was_warned)
+		ASSERT_FALSE(warned());
+	munmap(p, size);
+	vfm_hugepages(nr);
 }
 
 TEST_F(mirror, a_smaller_aperture_bounds_the_container)
