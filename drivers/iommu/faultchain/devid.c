@@ -10,7 +10,8 @@
  * device.
  *
  * The requester IDs are every ID the device's DMA may carry when it
- * reaches the IOMMU (fc_devid_walk_rids()): its own; the functions its
+ * reaches the IOMMU (fc_devid_walk_rids()): its own, or that of the
+ * device that carries its DMA (a VMD endpoint, compat/pci.h); the functions its
  * quirks say it uses too (pci_dev::dma_alias_mask); and, walking up to the
  * root bus, the ID of each bridge that takes ownership of the transactions
  * it forwards.  A PCIe-to-PCI bridge (PCI Express to PCI/PCI-X Bridge
@@ -19,8 +20,9 @@
  * flags so; another conventional bridge with its own ID; a PCI-to-PCIe
  * bridge with its own ID.  PCIe switch ports and root ports pass the ID
  * through, and a bridge the PCI core marks as the translation root ends
- * the walk.  (The PCI core's pci_for_each_dma_alias() walks the same way
- * but is not exported to modules.)  The StreamIDs are all those of the
+ * the walk; a bus without a bridge (an SR-IOV virtual bus) is passed
+ * over.  (The PCI core's pci_for_each_dma_alias() walks the same way but
+ * is not exported to modules.)  The StreamIDs are all those of the
  * device's IOMMU fwspec.
  */
 #include <linux/device.h>
@@ -31,6 +33,7 @@
 #include <linux/string.h>
 
 #include "fc.h"
+#include "compat/pci.h"
 
 /* Add @rid to @id, or, with @id NULL, count it in *@nr. */
 static void fc_devid_rid(struct iommu_fc_devid *id, u32 *nr, u16 rid)
@@ -47,21 +50,31 @@ static void fc_devid_rid(struct iommu_fc_devid *id, u32 *nr, u16 rid)
 	id->ids[id->nr_rids++] = rid;
 }
 
-/* Every requester ID @pdev's DMA may carry at the IOMMU, its own first. */
+/*
+ * Every requester ID @pdev's DMA may carry at the IOMMU, that of the
+ * device that carries it first.  A bus without a bridge (self NULL: the
+ * virtual bus the PCI core makes for SR-IOV VFs whose routing IDs pass
+ * their PF's bus, virtfn_add_bus()) changes no ID: the walk goes on to
+ * its parent.
+ */
 static void fc_devid_walk_rids(struct pci_dev *pdev, struct iommu_fc_devid *id,
 			       u32 *nr)
 {
-	struct pci_bus *bus = pdev->bus;
 	struct pci_dev *bridge;
+	struct pci_bus *bus;
 	unsigned int devfn;
 
+	pdev = fc_real_dma_dev(pdev);
+	bus = pdev->bus;
 	fc_devid_rid(id, nr, pci_dev_id(pdev));
 	if (pdev->dma_alias_mask)
 		for_each_set_bit(devfn, pdev->dma_alias_mask, U8_MAX + 1)
 			fc_devid_rid(id, nr, PCI_DEVID(bus->number, devfn));
 
-	for (; !pci_is_root_bus(bus); bus = bridge->bus) {
+	for (; !pci_is_root_bus(bus); bus = bus->parent) {
 		bridge = bus->self;
+		if (!bridge)
+			continue;
 		if (bridge->dev_flags & PCI_DEV_FLAGS_BRIDGE_XLATE_ROOT)
 			return;
 		if (pci_is_pcie(bridge)) {
@@ -122,7 +135,7 @@ struct iommu_fc_devid *iommu_fc_devid_alloc(struct device *dev, gfp_t gfp)
 	if (dev_is_pci(dev)) {
 		pdev = to_pci_dev(dev);
 		id->flags |= IOMMU_FC_F_PCI;
-		id->segment = pci_domain_nr(pdev->bus);
+		id->segment = pci_domain_nr(fc_real_dma_dev(pdev)->bus);
 		id->rid = pci_dev_id(pdev);
 		fc_devid_walk_rids(pdev, id, NULL);
 	}

@@ -21,6 +21,8 @@
  *	hold		write "MS": hold this CPU for MS milliseconds inside
  *			a kprobe handler, with interrupts on, so that a kprobe
  *			hit on this CPU meanwhile is missed.
+ *	virtbus		read: the names of a VF on a bus without a bridge
+ *			(virtbus.c).
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -31,6 +33,8 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+
+#include "probe.h"
 
 #define PROBE_NAME	"vfio_mirror_probe"
 
@@ -274,6 +278,7 @@ static int __init probe_init(void)
 	debugfs_create_file("delay", 0600, probe_root, NULL,
 			    &probe_delay_fops);
 	debugfs_create_file("hold", 0200, probe_root, NULL, &probe_hold_fops);
+	probe_virtbus_init(probe_root);
 	return 0;
 }
 

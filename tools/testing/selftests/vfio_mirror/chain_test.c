@@ -217,6 +217,35 @@ TEST(the_modules_stay_while_in_use)
 				     env_or("VFM_MIRROR_ARGS", "")));
 }
 
+/*
+ * An SR-IOV VF on a bus without a bridge (the PCI core's virtual bus for
+ * VFs past their PF's bus; no guest has one, so the probe module builds
+ * the topology in memory): naming it for fault routing passes over the
+ * virtual bus, and still takes the ID of the conventional bridge above
+ * it.  It used to dereference the virtual bus's missing bridge.
+ */
+TEST(a_vf_on_a_bus_without_a_bridge_is_named)
+{
+	unsigned int vb, vd, vf, bb, bd, bf, r[4];
+	char buf[256], *rids;
+	int n;
+
+	ASSERT_EQ(0, vfm_probe_load());
+	ASSERT_EQ(0, vfm_probe_virtbus(buf, sizeof(buf)));
+	TH_LOG("%s", buf);
+	n = sscanf(buf, "vf %x:%x.%x bridge %x:%x.%x", &vb, &vd, &vf, &bb, &bd,
+		   &bf);
+	ASSERT_EQ(6, n);
+	rids = strstr(buf, "\nrids");
+	ASSERT_NE(NULL, rids);
+	n = sscanf(rids, "\nrids %x %x %x %x", &r[0], &r[1], &r[2], &r[3]);
+	ASSERT_EQ(2, n);
+	/* Its own ID first, then the bridge's, as pci_for_each_dma_alias(). */
+	EXPECT_EQ(vb << 8 | vd << 3 | vf, r[0]);
+	EXPECT_EQ(bb << 8 | bd << 3 | bf, r[1]);
+	ASSERT_EQ(0, vfm_probe_unload());
+}
+
 #define TRACE_INSTANCE	"/sys/kernel/tracing/instances/vfm"
 
 /*

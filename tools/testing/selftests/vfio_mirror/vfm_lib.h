@@ -365,7 +365,8 @@ uint64_t vfm_phys_of(const void *vaddr);
  * its next @count calls, and how many did; a kprobe on @symbol that busy-waits
  * @ms at its next @count hits (in hard interrupts only, with @hardirq;
  * of process @pid only, if not 0), its hits, and off; hold this CPU in a
- * kprobe handler for @ms.
+ * kprobe handler for @ms; the names the fault chain gives a VF on a
+ * bus without a bridge (virtbus.c), as the file says them, in @buf.
  */
 int vfm_probe_load(void);
 int vfm_probe_unload(void);
@@ -377,6 +378,7 @@ int vfm_probe_delay(const char *symbol, unsigned int ms, unsigned int count,
 long long vfm_probe_delay_hits(void);
 int vfm_probe_delay_off(void);
 int vfm_probe_hold(unsigned int ms);
+int vfm_probe_virtbus(char *buf, size_t len);
 
 /*
  * The interrupt whose action is @name in /proc/interrupts ("dmar0"): its

@@ -287,3 +287,8 @@ int vfm_probe_hold(unsigned int ms)
 	snprintf(buf, sizeof(buf), "%u", ms);
 	return write_file(PROBE_DEBUGFS "/hold", buf);
 }
+
+int vfm_probe_virtbus(char *buf, size_t len)
+{
+	return read_file(PROBE_DEBUGFS "/virtbus", buf, len);
+}
