@@ -89,6 +89,7 @@
 #include <linux/workqueue.h>
 
 #include "fc.h"
+#include "compat/pci.h"
 
 /* Intel VT-d specification, chapter 11, "Register Descriptions". */
 #define VTD_CAP_REG		0x08
@@ -451,7 +452,8 @@ static bool fc_vtd_covers(struct iommu_fc_producer *p, struct device *dev)
 		return false;
 	u = fc_vtd_unit_of_name(dev_name(iommu->dev));
 	return u && u->irq &&
-	       u->segment == pci_domain_nr(to_pci_dev(dev)->bus);
+	       u->segment ==
+	       pci_domain_nr(fc_real_dma_dev(to_pci_dev(dev))->bus);
 }
 
 static void fc_vtd_show(struct iommu_fc_producer *p, struct seq_file *m)
