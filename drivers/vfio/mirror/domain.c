@@ -116,7 +116,7 @@ static void vfm_unmap_range(struct iommu_domain *dom, dma_addr_t iova,
 static int vfm_map_runs_4k(struct iommu_domain *dom, dma_addr_t iova,
 			   struct vfm_batch *b, int prot)
 {
-	unsigned long k;
+	unsigned long k, n = 0;
 	unsigned int i;
 	u64 done = 0;
 	int ret;
@@ -131,7 +131,7 @@ static int vfm_map_runs_4k(struct iommu_domain *dom, dma_addr_t iova,
 				return ret;
 			}
 			done += PAGE_SIZE;
-			if (!(k % 512))
+			if (!(++n % 512))
 				cond_resched();
 		}
 	}
@@ -161,6 +161,14 @@ static int vfm_map_runs(struct iommu_domain *dom, dma_addr_t iova,
 			/* A scatterlist entry holds less than 4 GiB. */
 			if (!pfn_valid(run->pfn) ||
 			    run->npages > (SZ_1G >> PAGE_SHIFT))
+				break;
+			/*
+			 * iommu_map_sg() merges contiguous entries: a run
+			 * that follows the previous one (another kind, or
+			 * the zero page) starts a call of its own, so that
+			 * no IOMMU leaf spans two runs.
+			 */
+			if (n && run[-1].pfn + run[-1].npages == run->pfn)
 				break;
 			len += run->npages << PAGE_SHIFT;
 		}
@@ -238,6 +246,29 @@ unwind:
 	return ret;
 }
 
+/*
+ * Remove [@iova, @iova + @size) from @dom, past any hole, so that nothing
+ * of it stays translated: a hole means that the range was not mapped as
+ * the caller believes (warned of once), and unpinning what is still
+ * mapped after it would let a device write to freed pages.  Returns the
+ * bytes from @iova removed: at least @size, more when the range ended
+ * inside a superpage.
+ */
+static u64 vfm_unmap_through(struct iommu_domain *dom, dma_addr_t iova,
+			     u64 size)
+{
+	u64 done = 0;
+	size_t r;
+
+	while (done < size) {
+		r = iommu_unmap(dom, iova + done, size - done);
+		if (WARN_ON_ONCE(!r))
+			r = PAGE_SIZE;
+		done += r;
+	}
+	return done;
+}
+
 /**
  * vfm_domain_unmap_begin() - start a walk of vfm_domain_unmap() calls
  * @c: container, locked.
@@ -264,10 +295,12 @@ void vfm_domain_unmap_begin(struct vfm_container *c)
  * A domain asked to remove part of a superpage removes it whole (VT-d,
  * AMD-Vi): iommu_unmap() says how much went, and the walk advances by
  * that, not by what it asked.  What the first domain removed past @b
- * is added to @b's last run, whose frames the superpage's continue (one
- * leaf maps physically contiguous memory), so that the caller unpins
- * exactly what was unmapped; what another domain removed past it is not
- * asked of it again.
+ * is added to @b's last run, whose frames the superpage's continue, of
+ * its kind (one leaf maps physically contiguous memory, and no leaf
+ * spans two runs, vfm_map_runs()), so that the caller unpins exactly
+ * what was unmapped; what another domain removed past it is not asked
+ * of it again.  Neither happens while read-back batches end only
+ * between runs, as they do: this is the rule, not the case.
  *
  * On return no domain translates the bytes @b covers and the IOTLBs are
  * flushed, so their frames may be unpinned.
@@ -291,9 +324,7 @@ u64 vfm_domain_unmap(struct vfm_container *c, dma_addr_t iova,
 	if (!len)
 		return 0;
 
-	gone = iommu_unmap(first->domain, iova, len);
-	if (WARN_ON_ONCE(gone < len))
-		gone = len;
+	gone = vfm_unmap_through(first->domain, iova, len);
 	if (WARN_ON_ONCE(gone > max))
 		gone = max;
 	b->runs[b->nr_runs - 1].npages += (gone - len) >> PAGE_SHIFT;
@@ -305,8 +336,7 @@ u64 vfm_domain_unmap(struct vfm_container *c, dma_addr_t iova,
 		d->unmap_overrun -= skip;
 		if (skip == gone)
 			continue;
-		r = iommu_unmap(d->domain, iova + skip, gone - skip);
-		WARN_ON_ONCE(r < gone - skip);
+		r = vfm_unmap_through(d->domain, iova + skip, gone - skip);
 		if (r > gone - skip)
 			d->unmap_overrun = r - (gone - skip);
 	}

@@ -48,7 +48,7 @@ MODULE_PARM_DESC(allow_unsafe_interrupts,
 bool vfm_disable_hugepages;
 module_param_named(disable_hugepages, vfm_disable_hugepages, bool, 0644);
 MODULE_PARM_DESC(disable_hugepages,
-		 "Map new mappings with PAGE_SIZE IOMMU pages only (default: no)");
+		 "Map new mappings, and replays into new domains, with PAGE_SIZE IOMMU pages only (default: no)");
 
 unsigned int vfm_dma_entry_limit __read_mostly = U16_MAX;
 module_param_named(dma_entry_limit, vfm_dma_entry_limit, uint, 0644);

@@ -199,8 +199,8 @@ struct vfm_run {
 /*
  * The largest &vfm_dma.order: a block of 2^40 pages (4 PiB of 4 KiB pages)
  * is read back with one lookup, which keeps the block size in range
- * wherever a run boundary lies (an IOVA page number may have 52 trailing
- * zeroes).
+ * wherever a run boundary lies (an IOVA page number of 4 KiB pages may
+ * have up to 51 trailing zeroes).
  */
 #define VFM_DMA_ORDER_MAX	40
 

@@ -10,8 +10,8 @@
  * own lock then orders the request against attach and detach.
  */
 #include <linux/fs.h>
-#include <linux/mm.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -321,10 +321,10 @@ static int mock_ctl_page(void __user *uarg)
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	pfn = PHYS_PFN(arg.phys);
-	if (!pfn_valid(pfn))
+	page = pfn_to_online_page(pfn);
+	if (!page)
 		return -EINVAL;
-	page = pfn_to_page(pfn);
-	arg.refs = page_ref_count(page);
+	arg.refs = folio_ref_count(page_folio(page));
 	arg.flags = folio_maybe_dma_pinned(page_folio(page)) ?
 		    VFM_MOCK_PAGE_PINNED : 0;
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;

@@ -208,12 +208,12 @@ struct vfm_mock_leaves {
  * struct vfm_mock_page - VFM_MOCK_PAGE: the references of a page frame
  * @phys: in: a physical address (the tests read it from
  *	/proc/self/pagemap or from a leaf).
- * @refs: out: the references of its page (page_ref_count()).
+ * @refs: out: the references of its folio (folio_ref_count()).
  * @flags: out: VFM_MOCK_PAGE_*.
  *
  * So that a test checks what pinning did to the pages themselves, not
  * only the counters of the module that pinned them.  Fails with EINVAL
- * for a frame without a struct page.
+ * for a frame that is not online memory.
  */
 struct vfm_mock_page {
 	__u64 phys;

@@ -87,7 +87,7 @@ static int virtbus_show(struct seq_file *m, void *unused)
 		   PCI_SLOT(t->bridge.devfn), PCI_FUNC(t->bridge.devfn));
 	for (i = 0; i < id->nr_rids; i++)
 		seq_printf(m, " %#06x", id->ids[i]);
-	seq_puts(m, "\n");
+	seq_putc(m, '\n');
 	kfree(id);
 	kfree(t);
 	return 0;

@@ -208,6 +208,8 @@ FIXTURE_TEARDOWN(mirror)
 	vfm_free(self->buf, self->buf_size);
 	for (n = 0; n < VFM_MAX_MOCK; n++)
 		vfm_mock_reset(n);
+	/* The default, whatever a failed test left. */
+	vfm_param_write(variant->b.module, "disable_hugepages", "0");
 }
 
 /* Map SRC (device reads), DST (device writes) and 2 MiB of @buf. */
@@ -345,7 +347,10 @@ static void check_unpinned(struct __test_metadata *_metadata, const char *p,
 	bool pinned;
 
 	for (off = 0; off < size; off += PG) {
-		ASSERT_LE(0, vfm_mock_page(vfm_phys_of(p + off), &pinned));
+		uint64_t phys = vfm_phys_of(p + off);
+
+		ASSERT_NE(0, phys);
+		ASSERT_LE(0, vfm_mock_page(phys, &pinned));
 		ASSERT_FALSE(pinned) {
 			TH_LOG("the page at +%#llx is still pinned",
 			       (unsigned long long)off);
@@ -375,6 +380,18 @@ TEST_F(mirror, a_run_boundary_at_2_52_keeps_both_frames)
 	}
 	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
 	ASSERT_EQ(0, maplist_add(&self->ml, iova, p, 2 * PG, RW));
+	/*
+	 * A long-term pin may have moved the pages (out of CMA or movable
+	 * memory): the test needs them apart as pinned.  Once moved, they
+	 * stay where they are.
+	 */
+	if (vfm_phys_of(p) + PG == vfm_phys_of(p + PG)) {
+		ASSERT_EQ(0, maplist_del(&self->ml, iova));
+		munmap(p, 2 * PG);
+		p = two_runs_alloc(_metadata, NULL);
+		ASSERT_EQ(0, maplist_add(&self->ml, iova, p, 2 * PG, RW));
+	}
+	ASSERT_NE(vfm_phys_of(p) + PG, vfm_phys_of(p + PG));
 	check_mock(_metadata, 0, &self->ml, PG);
 	/* Replayed from the first domain into a domain of its own. */
 	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 1));
@@ -462,10 +479,12 @@ static char *mixed_alloc(struct __test_metadata *_metadata, long *old)
 /*
  * Superpages made while disable_hugepages was off, in a domain that
  * replayed them, are unmapped whole once it is on: the unmap's read-back
- * batches never end inside a superpage, and it advances by what the
- * IOMMU removed.  (They ended inside one when the parameter was on: the
- * superpage went whole, then the rest of the unmap found nothing, with a
- * WARN.)
+ * batches end only between runs, whatever the parameter.  (They ended
+ * inside a superpage of the second domain when it was on: the superpage
+ * went whole, then the rest of the unmap found nothing there, with a
+ * WARN, which the taint flag shows and the guest's log check fails on.
+ * With that, and only that, reverted, the unmap's advance by what the
+ * IOMMU removed keeps this test passing.)
  */
 TEST_F(mirror, superpages_unmap_whole_after_disable_hugepages)
 {
