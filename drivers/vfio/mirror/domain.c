@@ -96,15 +96,35 @@ static bool vfm_domain_compatible(const struct vfm_domain *a,
 	       a->enforce_cache_coherency == b->enforce_cache_coherency;
 }
 
+/*
+ * Remove [@iova, @iova + @size) from @dom, past any hole, so that nothing
+ * of it stays translated: a hole means that the range was not mapped as
+ * the caller believes (warned of once), and unpinning what is still
+ * mapped after it would let a device write to freed pages.  Returns the
+ * bytes from @iova removed: at least @size, more when the range ended
+ * inside a superpage.
+ */
+static u64 vfm_unmap_through(struct iommu_domain *dom, dma_addr_t iova,
+			     u64 size)
+{
+	u64 done = 0;
+	size_t r;
+
+	while (done < size) {
+		r = iommu_unmap(dom, iova + done, size - done);
+		if (WARN_ON_ONCE(!r))
+			r = PAGE_SIZE;
+		done += r;
+	}
+	return done;
+}
+
+/* Remove a range that was mapped exactly so, as a failed map unwinds. */
 static void vfm_unmap_range(struct iommu_domain *dom, dma_addr_t iova,
 			    u64 size)
 {
-	size_t unmapped;
-
-	if (!size)
-		return;
-	unmapped = iommu_unmap(dom, iova, size);
-	WARN_ON(unmapped != size);
+	if (size)
+		WARN_ON(vfm_unmap_through(dom, iova, size) != size);
 }
 
 /*
@@ -244,29 +264,6 @@ unwind:
 		vfm_unmap_range(d->domain, iova, size);
 	}
 	return ret;
-}
-
-/*
- * Remove [@iova, @iova + @size) from @dom, past any hole, so that nothing
- * of it stays translated: a hole means that the range was not mapped as
- * the caller believes (warned of once), and unpinning what is still
- * mapped after it would let a device write to freed pages.  Returns the
- * bytes from @iova removed: at least @size, more when the range ended
- * inside a superpage.
- */
-static u64 vfm_unmap_through(struct iommu_domain *dom, dma_addr_t iova,
-			     u64 size)
-{
-	u64 done = 0;
-	size_t r;
-
-	while (done < size) {
-		r = iommu_unmap(dom, iova + done, size - done);
-		if (WARN_ON_ONCE(!r))
-			r = PAGE_SIZE;
-		done += r;
-	}
-	return done;
 }
 
 /**
