@@ -255,17 +255,21 @@ TEST_F(mirror, mappings_reach_a_4k_only_mock_domain)
 	free(info);
 }
 
-/* Two 2 MiB huge pages: physically contiguous and aligned. */
-static char *hugetlb_alloc(struct __test_metadata *_metadata, long *old)
+/*
+ * Two 2 MiB huge pages, each physically contiguous and aligned, at
+ * @where if not NULL.
+ */
+static char *hugetlb_alloc(struct __test_metadata *_metadata, long *old,
+			   char *where)
 {
 	char *p;
 
 	*old = vfm_hugepages(-1);
 	ASSERT_LE(0, *old);
 	ASSERT_LE(0, vfm_hugepages(*old + 2));
-	p = mmap(NULL, 2 * SZ_2M, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE,
-		 -1, 0);
+	p = mmap(where, 2 * SZ_2M, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE |
+		 (where ? MAP_FIXED : 0), -1, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	return p;
 }
@@ -280,7 +284,7 @@ TEST_F(mirror, mappings_reach_a_2m_mock_domain_in_2m_pages)
 {
 	struct vfm_ctx *ctx = &self->ctx;
 	long old;
-	char *huge = hugetlb_alloc(_metadata, &old);
+	char *huge = hugetlb_alloc(_metadata, &old, NULL);
 
 	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
 	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_PGSIZES, 0x201000));
@@ -438,7 +442,7 @@ TEST_F(mirror, disable_hugepages_makes_no_superpage)
 	const char *mod = variant->b.module;
 	char old[8];
 	long nr;
-	char *huge = hugetlb_alloc(_metadata, &nr);
+	char *huge = hugetlb_alloc(_metadata, &nr, NULL);
 
 	ASSERT_EQ(0, vfm_param_read(mod, "disable_hugepages", old,
 				    sizeof(old)));
@@ -463,16 +467,11 @@ static char *mixed_alloc(struct __test_metadata *_metadata, long *old)
 {
 	char *area, *huge;
 
-	*old = vfm_hugepages(-1);
-	ASSERT_LE(0, *old);
-	ASSERT_LE(0, vfm_hugepages(*old + 2));
 	area = mmap(NULL, 3 * SZ_2M + 2 * SZ_2M, PROT_NONE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	ASSERT_NE(MAP_FAILED, area);
 	huge = (char *)(((uintptr_t)area + 2 * SZ_2M) & ~(uintptr_t)(SZ_2M - 1));
-	ASSERT_EQ(huge, mmap(huge, 2 * SZ_2M, PROT_READ | PROT_WRITE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
-			     MAP_POPULATE | MAP_FIXED, -1, 0));
+	ASSERT_EQ(huge, hugetlb_alloc(_metadata, old, huge));
 	return two_runs_alloc(_metadata, huge - 2 * PG);
 }
 
@@ -519,8 +518,8 @@ TEST_F(mirror, superpages_unmap_whole_after_disable_hugepages)
 	ASSERT_EQ(self->vmlck, vfm_vmlck_kb());
 	if (!was_warned)
 		ASSERT_FALSE(warned());
-	munmap(p, size);
-	vfm_hugepages(nr);
+	munmap(p, 2 * PG);
+	hugetlb_free(p + 2 * PG, nr);
 }
 
 TEST_F(mirror, a_smaller_aperture_bounds_the_container)
