@@ -8,9 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/capability.h>
 
 #include "vfm_test.h"
 
@@ -50,19 +48,6 @@ FIXTURE_TEARDOWN(acct)
 {
 	vfm_ctx_close(&self->ctx);
 	vfm_free(self->buf, self->size);
-}
-
-static int drop_cap_ipc_lock(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
 }
 
 static int set_memlock_limit(long bytes)
@@ -107,8 +92,7 @@ TEST_F(acct, memlock_limit_without_cap_ipc_lock)
 {
 	int c = self->ctx.container;
 
-	ASSERT_EQ(0, drop_cap_ipc_lock());
-	ASSERT_EQ(0, set_memlock_limit(self->vmlck * KB + 512 * KB));
+	ASSERT_EQ(0, vfm_memlock_bounded(self->vmlck * KB + 512 * KB));
 
 	/* 2 MiB is over the limit: refused, nothing left behind. */
 	ASSERT_EQ(-ENOMEM, vfm_map(c, IOVA, self->buf, 2 << 20, RW));

@@ -12,10 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/capability.h>
 
 #include "vfm_test.h"
 
@@ -110,22 +107,12 @@ TEST_F(mdev, pins_are_charged_once_without_an_iommu_group)
 /* A process without CAP_IPC_LOCK: its pins are bounded by RLIMIT_MEMLOCK. */
 TEST_F(mdev, pins_beyond_the_memlock_limit_fail)
 {
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-	struct rlimit rl;
 	int c = self->ctx.container, fd;
 
 	if (!vfm_ctx_emul(_metadata, &self->ctx, 0))
 		return;
 	fd = self->ctx.emul_fd[0];
-	ASSERT_EQ(0, syscall(SYS_capget, &hdr, data));
-	data[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
-	ASSERT_EQ(0, syscall(SYS_capset, &hdr, data));
-	rl.rlim_cur = (self->vmlck + 8) * KB;
-	rl.rlim_max = rl.rlim_cur;
-	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &rl));
+	ASSERT_EQ(0, vfm_memlock_bounded((self->vmlck + 8) * KB));
 
 	ASSERT_EQ(0, vfm_map(c, IOVA, self->buf, SIZE, RW));
 	ASSERT_EQ(0, vfm_emul_pin(fd, IOVA, 2, P_RW, NULL));

@@ -303,6 +303,12 @@ bool vfm_iova_usable(int container, uint64_t start, uint64_t last);
 
 /* Counters. */
 long vfm_vmlck_kb(void);
+/*
+ * Make this process one that RLIMIT_MEMLOCK bounds, as an unprivileged
+ * VMM is: drop CAP_IPC_LOCK from its effective set and set the limit to
+ * @bytes.  0 or -errno.
+ */
+int vfm_memlock_bounded(long bytes);
 long long vfm_pins_outstanding(void);
 
 /*

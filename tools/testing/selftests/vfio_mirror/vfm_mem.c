@@ -14,9 +14,11 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/pci_regs.h>
 #include "vfm_lib.h"
 #include "vfm_priv.h"
@@ -50,6 +52,22 @@ long vfm_hugepages(long set)
 long vfm_vmlck_kb(void)
 {
 	return status_field("/proc/self/status", "VmLck");
+}
+
+int vfm_memlock_bounded(long bytes)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+	struct rlimit rl = { bytes, bytes };
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	return setrlimit(RLIMIT_MEMLOCK, &rl) ? -errno : 0;
 }
 
 /*
