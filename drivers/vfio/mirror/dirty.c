@@ -177,7 +177,8 @@ static void vfm_dirty_set_pages(struct xarray *xa, unsigned long first,
 }
 
 /**
- * vfm_dirty_report() - copy a mapping's dirty bits out, and clear them
+ * vfm_dirty_report() - copy a mapping's dirty bits out; the caller clears
+ *	them (vfm_dirty_forget()) once every mapping it reports is written
  * @c: container, locked, tracking.
  * @dma: the mapping.
  * @bitmap: the user's bitmap, whose bit 0 is @base.
@@ -234,8 +235,6 @@ int vfm_dirty_report(struct vfm_container *c, struct vfm_dma *dma,
 			ret = -EFAULT;
 	}
 	kfree(buf);
-	if (!ret)
-		vfm_dirty_forget(c, dma);
 	return ret;
 }
 
@@ -302,6 +301,10 @@ int vfm_dirty_get_bitmap(struct vfm_container *c, dma_addr_t iova,
 	for (dma = vfm_dma_first(c, iova, last); dma && !ret;
 	     dma = vfm_dma_next(dma, iova, last))
 		ret = vfm_dirty_report(c, dma, bitmap, iova, pgsize);
+	/* Reported bits are cleared only when the whole report was written. */
+	for (dma = vfm_dma_first(c, iova, last); dma && !ret;
+	     dma = vfm_dma_next(dma, iova, last))
+		vfm_dirty_forget(c, dma);
 out:
 	mutex_unlock(&c->lock);
 	return ret;

@@ -353,25 +353,6 @@ out_unlock:
 	return ret;
 }
 
-/* Invalidate the user address of @dma; undo the ones before it on -EINVAL. */
-static int vfm_dma_invalidate(struct vfm_container *c, struct vfm_dma *dma,
-			      dma_addr_t iova, dma_addr_t last)
-{
-	struct vfm_dma *d;
-
-	if (dma->flags & VFM_DMA_VADDR_INVALID) {
-		for (d = vfm_dma_first(c, iova, last); d != dma;
-		     d = vfm_dma_next(d, iova, last)) {
-			d->flags &= ~VFM_DMA_VADDR_INVALID;
-			c->vaddr_invalid--;
-		}
-		return -EINVAL;
-	}
-	dma->flags |= VFM_DMA_VADDR_INVALID;
-	c->vaddr_invalid++;
-	return 0;
-}
-
 /**
  * vfm_dma_unmap() - remove mappings (VFIO_IOMMU_UNMAP_DMA)
  * @c: container.
@@ -388,6 +369,10 @@ static int vfm_dma_invalidate(struct vfm_container *c, struct vfm_dma *dma,
  * addresses become invalid; with @req->bitmap their dirty pages are
  * reported before they go.
  *
+ * All or nothing: every check passes, every device has unpinned, every
+ * bitmap is written and the result (@req->result) is stored before the
+ * first mapping goes, so that an error leaves every mapping as it was.
+ *
  * Return: 0, also when nothing was mapped in the range; -EINVAL for a zero
  * size, an IOVA or size not aligned to the smallest page size, a range
  * cutting a mapping under v2, @all with a non-zero @iova or @size, a
@@ -395,15 +380,15 @@ static int vfm_dma_invalidate(struct vfm_container *c, struct vfm_dma *dma,
  * already invalid (nothing is then invalidated), or a released container;
  * -EOVERFLOW when the range wraps; -EBUSY for @req->vaddr while a
  * mediated group is attached, or when devices do not unpin; -EFAULT when
- * the bitmap cannot be written (what was unmapped before stays unmapped).
+ * the bitmap or the result cannot be written.
  */
 int vfm_dma_unmap(struct vfm_container *c, const struct vfm_unmap *req,
 		  u64 *unmapped)
 {
 	dma_addr_t iova = req->iova, last, notified = 0;
-	struct vfm_dma *dma, *next;
+	struct vfm_dma *dma, *next, *first;
 	unsigned int retries = 0;
-	u64 pgsize;
+	u64 pgsize, size;
 	int ret;
 
 	*unmapped = 0;
@@ -447,28 +432,26 @@ again:
 		if (next && vfm_dma_last(next) != last)
 			goto out_unlock;
 	}
-
-	ret = 0;
 	if (!dma)
 		dma = vfm_dma_first(c, iova, last);
-	for (; dma; dma = next) {
-		if (!c->v2 && vfm_dma_iova(dma) < iova)
-			break;
-		next = vfm_dma_next(dma, iova, last);
+	/* Under v1, nothing goes when the range starts inside a mapping. */
+	if (dma && !c->v2 && vfm_dma_iova(dma) < iova)
+		dma = NULL;
+	first = dma;
+
+	/* What goes, and whether it may. */
+	size = 0;
+	for (dma = first; dma; dma = vfm_dma_next(dma, iova, last)) {
 		if (req->vaddr) {
-			ret = vfm_dma_invalidate(c, dma, iova, last);
-			if (ret) {
-				*unmapped = 0;
-				break;
-			}
-			*unmapped += vfm_dma_size(dma);
-			continue;
-		}
-		if (vfm_emul_pinned(c, vfm_dma_iova(dma), vfm_dma_last(dma))) {
+			ret = -EINVAL;
+			if (dma->flags & VFM_DMA_VADDR_INVALID)
+				goto out_unlock;
+		} else if (vfm_emul_pinned(c, vfm_dma_iova(dma),
+					   vfm_dma_last(dma))) {
 			ret = -EBUSY;
 			if (!vfm_emul_unmap_retry(vfm_dma_iova(dma), &notified,
 						  &retries))
-				break;
+				goto out_unlock;
 			if (vfm_emul_notify_unmap(c, dma))
 				return -EINVAL;
 			goto again;
@@ -477,10 +460,25 @@ again:
 			ret = vfm_dirty_report(c, dma, req->bitmap, iova,
 					       req->pgsize);
 			if (ret)
-				break;
+				goto out_unlock;
 		}
-		*unmapped += vfm_dma_size(dma);
-		vfm_dma_destroy(c, dma, true);
+		size += vfm_dma_size(dma);
+	}
+	ret = -EFAULT;
+	if (req->result && put_user(size, req->result))
+		goto out_unlock;
+
+	/* Nothing can fail from here. */
+	ret = 0;
+	*unmapped = size;
+	for (dma = first; dma; dma = next) {
+		next = vfm_dma_next(dma, iova, last);
+		if (req->vaddr) {
+			dma->flags |= VFM_DMA_VADDR_INVALID;
+			c->vaddr_invalid++;
+		} else {
+			vfm_dma_destroy(c, dma, true);
+		}
 	}
 
 out_unlock:

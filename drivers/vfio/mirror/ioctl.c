@@ -260,12 +260,9 @@ static long vfm_ioctl_unmap_dma(struct vfm_container *c,
 			return ret;
 	}
 
-	ret = vfm_dma_unmap(c, &req, &unmapped);
-	if (ret)
-		return ret;
-
-	unmap.size = unmapped;
-	return copy_to_user(uunmap, &unmap, minsz) ? -EFAULT : 0;
+	/* The result is stored before anything is unmapped. */
+	req.result = &uunmap->size;
+	return vfm_dma_unmap(c, &req, &unmapped);
 }
 
 static long vfm_ioctl_dirty_get(struct vfm_container *c,

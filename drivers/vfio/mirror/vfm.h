@@ -480,6 +480,8 @@ int vfm_dma_set_vaddr(struct vfm_container *c, dma_addr_t iova,
  * @bitmap: VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP: where to report the
  *	dirty pages of what is unmapped, or NULL.
  * @pgsize: the page size of @bitmap.
+ * @result: where the bytes unmapped (or invalidated) are stored, in user
+ *	memory, before anything is; NULL for nowhere.
  */
 struct vfm_unmap {
 	dma_addr_t iova;
@@ -488,6 +490,7 @@ struct vfm_unmap {
 	bool vaddr;
 	u64 __user *bitmap;
 	u64 pgsize;
+	u64 __user *result;
 };
 
 int vfm_dma_unmap(struct vfm_container *c, const struct vfm_unmap *req,
