@@ -613,12 +613,21 @@ long vfm_fault_read(struct vfm_container *c,
 		goto out_unlock;
 	}
 
-	/* Copy out, then remove: records survive a bad user buffer. */
+	/*
+	 * Take a snapshot, write it all out, then remove what was written:
+	 * a bad user buffer loses no record and no count of lost ones.
+	 * Only readers remove, one at a time, so the snapshot's records are
+	 * still the oldest when it is committed; faults that came since
+	 * stay for the next read, and next_seq is the first of them.
+	 */
 	spin_lock_irqsave(&q->lock, flags);
 	n = min(n, q->count);
 	for (i = 0; i < n; i++)
 		buf[i] = q->ring[(q->head + i) % q->len];
+	arg.lost = q->lost;
+	arg.next_seq = q->seq + 1;
 	spin_unlock_irqrestore(&q->lock, flags);
+	arg.count = n;
 
 	dst = u64_to_user_ptr(arg.records);
 	for (i = 0; i < n; i++, dst += arg.record_size) {
@@ -628,21 +637,20 @@ long vfm_fault_read(struct vfm_container *c,
 			goto out_unlock;
 		}
 	}
+	if (copy_to_user(uarg, &arg, minsz)) {
+		ret = -EFAULT;
+		goto out_unlock;
+	}
 
 	spin_lock_irqsave(&q->lock, flags);
 	q->head = (q->head + n) % q->len;
 	q->count -= n;
-	arg.lost = q->lost;
-	q->lost = 0;
-	arg.next_seq = q->seq + 1;
+	q->lost -= arg.lost;
 	spin_unlock_irqrestore(&q->lock, flags);
-	arg.count = n;
 
 out_unlock:
 	mutex_unlock(&q->read_lock);
 	kvfree(buf);
-	if (!ret && copy_to_user(uarg, &arg, minsz))
-		ret = -EFAULT;
 	return ret;
 }
 

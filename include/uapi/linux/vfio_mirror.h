@@ -252,8 +252,9 @@ struct vfio_mirror_fault_read {
  * eventfd for VFIO_MIRROR_EVENT_FAULT to wait.  Returns 0 (with @count 0
  * when the queue is empty), -EINVAL for a short @argsz, non-zero @flags
  * or a @record_size below 128 or above 4096, -ENOMEM when no memory is
- * left for the copy, -EFAULT if @records cannot be written (the records
- * then stay queued).
+ * left for the copy, -EFAULT if @records or the structure cannot be
+ * written (nothing is removed then: the records and the count of lost
+ * ones stay for the next call).
  */
 #define VFIO_MIRROR_IOMMU_READ_FAULTS	_IO(VFIO_TYPE, VFIO_BASE + 0x71)
 
