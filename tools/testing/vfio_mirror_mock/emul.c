@@ -77,13 +77,16 @@ static unsigned long emul_held(struct emul_dev *ed, unsigned long idx)
 static int emul_hold(struct emul_dev *ed, unsigned long idx, long delta)
 {
 	unsigned long n = emul_held(ed, idx) + delta;
+	int ret = 0;
 
-	ed->pinned += delta;
-	if (!n) {
+	if (!n)
 		xa_erase(&ed->pins, idx);
-		return 0;
-	}
-	return xa_err(xa_store(&ed->pins, idx, xa_mk_value(n), GFP_KERNEL));
+	else
+		ret = xa_err(xa_store(&ed->pins, idx, xa_mk_value(n),
+				      GFP_KERNEL));
+	if (!ret)
+		ed->pinned += delta;
+	return ret;
 }
 
 /*
@@ -136,19 +139,37 @@ static long emul_pin(struct emul_dev *ed, struct vfm_emul_pin __user *uarg)
 	ret = vfio_pin_pages(&ed->vdev, arg.iova, arg.npage, prot, pages);
 	if (!nest)
 		mutex_lock(&ed->lock);
-	if (ret >= 0) {
-		ret = 0;
-		idx = arg.iova >> PAGE_SHIFT;
-		for (i = 0; i < arg.npage && !ret; i++)
-			ret = emul_hold(ed, idx + i, 1);
-		if (ret)
-			emul_unpin_range(ed, idx, idx + arg.npage - 1, nest);
-		arg.phys = page_to_phys(pages[0]);
+	if (ret < 0)
+		goto out_unlock;
+	ret = 0;
+	arg.phys = page_to_phys(pages[0]);
+	idx = arg.iova >> PAGE_SHIFT;
+	for (i = 0; i < arg.npage && !ret; i++)
+		ret = emul_hold(ed, idx + i, 1);
+	if (ret) {
+		i--;		/* the hold that failed was not taken */
+		goto out_undo;
 	}
 	mutex_unlock(&ed->lock);
 	kfree(pages);
-	if (!ret && copy_to_user(uarg, &arg, sizeof(arg)))
-		ret = -EFAULT;
+	if (!copy_to_user(uarg, &arg, sizeof(arg)))
+		return 0;
+
+	/* A pin that fails leaves the device holding nothing new. */
+	ret = -EFAULT;
+	pages = NULL;
+	mutex_lock(&ed->lock);
+out_undo:
+	while (i--)
+		emul_hold(ed, idx + i, -1);
+	if (!nest)
+		mutex_unlock(&ed->lock);
+	vfio_unpin_pages(&ed->vdev, arg.iova, arg.npage);
+	if (!nest)
+		mutex_lock(&ed->lock);
+out_unlock:
+	mutex_unlock(&ed->lock);
+	kfree(pages);
 	return ret;
 }
 
