@@ -378,9 +378,12 @@ out_unlock:
  * cutting a mapping under v2, @all with a non-zero @iova or @size, a
  * bitmap while dirty tracking is off or of another page size, an address
  * already invalid (nothing is then invalidated), or a released container;
- * -EOVERFLOW when the range wraps; -EBUSY for @req->vaddr while a
- * mediated group is attached, or when devices do not unpin; -EFAULT when
- * the bitmap or the result cannot be written.
+ * -EOVERFLOW when the range wraps, or when what it removes adds up to
+ * 2^64 bytes (only a container without IOMMU domains maps that much);
+ * -EBUSY for @req->vaddr while a mediated group is attached, or when
+ * devices do not unpin; -EFAULT when the bitmap cannot be written;
+ * -EAGAIN when the page of @req->result was not present: the caller
+ * faults it in, outside the lock, and calls again.
  */
 int vfm_dma_unmap(struct vfm_container *c, const struct vfm_unmap *req,
 		  u64 *unmapped)
@@ -395,6 +398,8 @@ int vfm_dma_unmap(struct vfm_container *c, const struct vfm_unmap *req,
 	ret = vfm_container_lock(c);
 	if (ret)
 		return ret;
+	/* Everything is checked again after the lock was dropped. */
+again:
 	ret = -EBUSY;
 	if (req->vaddr && !list_empty(&c->emul_groups))
 		goto out_unlock;
@@ -419,7 +424,6 @@ int vfm_dma_unmap(struct vfm_container *c, const struct vfm_unmap *req,
 	if (req->bitmap && (!c->dirty_tracking || req->pgsize != pgsize))
 		goto out_unlock;
 
-again:
 	dma = NULL;
 	if (c->v2 && !req->all) {
 		ret = -EINVAL;
@@ -462,10 +466,14 @@ again:
 			if (ret)
 				goto out_unlock;
 		}
-		size += vfm_dma_size(dma);
+		ret = -EOVERFLOW;
+		if (check_add_overflow(size, vfm_dma_size(dma), &size))
+			goto out_unlock;
 	}
-	ret = -EFAULT;
-	if (req->result && put_user(size, req->result))
+	/* No fault may wait under the lock: the caller faults it in. */
+	ret = -EAGAIN;
+	if (req->result &&
+	    copy_to_user_nofault(req->result, &size, sizeof(size)))
 		goto out_unlock;
 
 	/* Nothing can fail from here. */

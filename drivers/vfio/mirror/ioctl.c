@@ -12,6 +12,7 @@
  */
 #include <linux/iommu.h>
 #include <linux/overflow.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
@@ -260,9 +261,23 @@ static long vfm_ioctl_unmap_dma(struct vfm_container *c,
 			return ret;
 	}
 
-	/* The result is stored before anything is unmapped. */
+	/*
+	 * The result is stored before anything is unmapped, under the
+	 * container lock, without a fault: if its page is not there to
+	 * write, it is faulted in here, with what it holds, and the unmap
+	 * starts over.  Nothing is unmapped or changed before that store.
+	 */
 	req.result = &uunmap->size;
-	return vfm_dma_unmap(c, &req, &unmapped);
+	for (;;) {
+		ret = vfm_dma_unmap(c, &req, &unmapped);
+		if (ret != -EAGAIN)
+			return ret;
+		if (copy_to_user(req.result, &unmap.size, sizeof(unmap.size)))
+			return -EFAULT;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
 }
 
 static long vfm_ioctl_dirty_get(struct vfm_container *c,

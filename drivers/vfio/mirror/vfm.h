@@ -22,7 +22,10 @@
  *   4. vfm_faults::read_lock: one VFIO_MIRROR_IOMMU_READ_FAULTS at a time,
  *      never under (3), so reading faults does not wait for mapping work.
  *   5. mm->mmap_lock, taken by pinning and locked_vm accounting (pin.c),
- *      and by vfio_dma_rw() copies (emul.c).
+ *      and by vfio_dma_rw() copies (emul.c).  Under (3), as in type1, user
+ *      memory is faulted in by pinning and vfio_dma_rw() and by dirty
+ *      bitmaps' copies; an unmap's result is stored without a fault
+ *      (ioctl.c faults its page in outside (3) and starts over).
  *   6. IOMMU core and driver locks, taken inside iommu_*() calls, the
  *      group's mutex among them (iommu_group_for_each_dev(), fault.c);
  *      the fault chain's producer list (iommu_fc_devid_alloc()).

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "vfm_test.h"
@@ -334,6 +336,41 @@ TEST_F(map, device_memory)
 	ASSERT_EQ(0, vfm_unmap(self->ctx.container, IOVA, 16 * PG, 0,
 			       &unmapped));
 	ASSERT_EQ(16 * PG, unmapped);
+}
+
+/*
+ * An unmap whose result cannot be written back: vfio-mirror stores it
+ * before it removes anything and unmaps nothing; type1 6.12 unmaps, then
+ * fails (uapi.rst, "An unmap is whole or not at all").
+ */
+TEST_F(map, an_unmap_that_cannot_report_unmaps_nothing)
+{
+	struct vfio_iommu_type1_dma_unmap *u;
+	long vmlck;
+	long long pins;
+	uint64_t unmapped;
+	int c = self->ctx.container;
+
+	u = mmap(NULL, PG, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, u);
+	ASSERT_EQ(0, MAP(IOVA, self->buf, 4 * PG));
+	vmlck = vfm_vmlck_kb();
+	pins = vfm_pins_outstanding();
+	*u = (struct vfio_iommu_type1_dma_unmap){
+		.argsz = sizeof(*u), .iova = IOVA, .size = 4 * PG,
+	};
+	ASSERT_EQ(0, mprotect(u, PG, PROT_READ));
+
+	ASSERT_EQ(-1, ioctl(c, VFIO_IOMMU_UNMAP_DMA, u));
+	ASSERT_EQ(EFAULT, errno);
+	if (!vfm_is_type1(&variant->b)) {
+		ASSERT_EQ(vmlck, vfm_vmlck_kb());
+		ASSERT_EQ(pins, vfm_pins_outstanding());
+	}
+	ASSERT_EQ(0, vfm_unmap(c, IOVA, 4 * PG, 0, &unmapped));
+	ASSERT_EQ(vfm_is_type1(&variant->b) ? 0 : 4 * PG, unmapped);
+	munmap(u, PG);
 }
 
 TEST_HARNESS_MAIN
