@@ -114,6 +114,16 @@ static void emul_unpin_range(struct emul_dev *ed, unsigned long first,
 	}
 }
 
+/* Unpin the page at IOVA page @idx; the lock is dropped unless @nest. */
+static void emul_unpin_one(struct emul_dev *ed, unsigned long idx, bool nest)
+{
+	if (!nest)
+		mutex_unlock(&ed->lock);
+	vfio_unpin_pages(&ed->vdev, (dma_addr_t)idx << PAGE_SHIFT, 1);
+	if (!nest)
+		mutex_lock(&ed->lock);
+}
+
 static long emul_pin(struct emul_dev *ed, struct vfm_emul_pin __user *uarg)
 {
 	bool nest = READ_ONCE(nest_lock);
@@ -155,11 +165,23 @@ static long emul_pin(struct emul_dev *ed, struct vfm_emul_pin __user *uarg)
 	if (!copy_to_user(uarg, &arg, sizeof(arg)))
 		return 0;
 
-	/* A pin that fails leaves the device holding nothing new. */
+	/*
+	 * A pin that fails leaves the device holding nothing new.  While the
+	 * lock was dropped an unmap notification may have dropped holds of
+	 * these pages: only the ones still held are given back.
+	 */
 	ret = -EFAULT;
 	pages = NULL;
 	mutex_lock(&ed->lock);
+	for (i = 0; i < arg.npage; i++) {
+		if (!emul_held(ed, idx + i))
+			continue;
+		emul_hold(ed, idx + i, -1);
+		emul_unpin_one(ed, idx + i, nest);
+	}
+	goto out_unlock;
 out_undo:
+	/* The holds taken so far, and every page vfio_pin_pages() pinned. */
 	while (i--)
 		emul_hold(ed, idx + i, -1);
 	if (!nest)
