@@ -273,16 +273,23 @@ int vfm_emul_notify_unmap(struct vfm_container *c, struct vfm_dma *dma)
 /**
  * vfm_emul_unmap_retry() - may an unmap notify the devices once more?
  * @iova: the mapping it notifies them of.
- * @last_iova: the mapping notified last; updated.
- * @retries: notifications of it so far; updated.
+ * @highest: the highest mapping notified so far; updated.
+ * @retries: 0 before the first notification, then 1 plus the
+ *	notifications of mappings notified before; updated.
  *
- * Return: true, or false when devices kept their pins through
- * VFM_EMUL_UNMAP_RETRIES notifications (type1 calls BUG() there).
+ * An unmap checks its mappings in IOVA order and starts over after each
+ * notification, so a mapping above every one notified before is progress;
+ * any other was pinned again, and counts as a retry, whichever it is (a
+ * device that pins one mapping while told of another cannot keep the
+ * unmap going round).
+ *
+ * Return: true, or false when devices kept or took pins through
+ * VFM_EMUL_UNMAP_RETRIES retries (type1 calls BUG() there).
  */
-bool vfm_emul_unmap_retry(dma_addr_t iova, dma_addr_t *last_iova,
+bool vfm_emul_unmap_retry(dma_addr_t iova, dma_addr_t *highest,
 			  unsigned int *retries)
 {
-	if (*retries && *last_iova == iova) {
+	if (*retries && iova <= *highest) {
 		if (++*retries > VFM_EMUL_UNMAP_RETRIES) {
 			pr_warn_ratelimited("vfio_mirror: mediated devices keep pages pinned at IOVA %pad\n",
 					    &iova);
@@ -290,8 +297,9 @@ bool vfm_emul_unmap_retry(dma_addr_t iova, dma_addr_t *last_iova,
 		}
 		return true;
 	}
-	*last_iova = iova;
-	*retries = 1;
+	*highest = iova;
+	if (!*retries)
+		*retries = 1;
 	return true;
 }
 

@@ -574,7 +574,7 @@ bool vfm_emul_detach_group(struct vfm_container *c,
 			   struct iommu_group *iommu_group);
 void vfm_emul_release(struct vfm_container *c);
 bool vfm_emul_absent(struct vfm_container *c);
-bool vfm_emul_unmap_retry(dma_addr_t iova, dma_addr_t *last_iova,
+bool vfm_emul_unmap_retry(dma_addr_t iova, dma_addr_t *highest,
 			  unsigned int *retries);
 bool vfm_emul_pinned(struct vfm_container *c, dma_addr_t start,
 		     dma_addr_t last);

@@ -9,7 +9,9 @@
  * container as vfio-ap or a vGPU does.  Its ioctls (emul_uapi.h) pin and
  * unpin pages and copy through vfio_dma_rw(), so that a test drives the
  * backend's pin_pages, unpin_pages and dma_rw ops; its dma_unmap op
- * unpins what it holds in the range and counts the notification.
+ * unpins what it holds in the range and counts the notification (and,
+ * with repin set, misbehaves: it pins again the first page of the range
+ * it was told of before).
  *
  * Locking: emul_dev::lock protects the pins the device holds and its
  * counters.  By default it is never held across a call into VFIO.  With
@@ -59,6 +61,11 @@ static bool nest_lock;
 module_param(nest_lock, bool, 0644);
 MODULE_PARM_DESC(nest_lock,
 		 "Hold the device lock across calls into VFIO (default: no)");
+
+static bool repin;
+module_param(repin, bool, 0644);
+MODULE_PARM_DESC(repin,
+		 "Misbehave: told of an unmap, pin again the first page the previous notification took away (default: no)");
 
 static struct platform_device *emul_pdevs[EMUL_MAX_DEVICES];
 
@@ -294,13 +301,29 @@ static long emul_ioctl(struct vfio_device *vdev, unsigned int cmd,
 static void emul_dma_unmap(struct vfio_device *vdev, u64 iova, u64 length)
 {
 	struct emul_dev *ed = emul_of(vdev);
+	bool nest = READ_ONCE(nest_lock);
+	struct page *page;
+	u64 again;
+	int ret;
 
 	mutex_lock(&ed->lock);
+	again = ed->unmaps ? ed->last_iova : iova;
 	ed->unmaps++;
 	ed->last_iova = iova;
 	ed->last_length = length;
 	emul_unpin_range(ed, iova >> PAGE_SHIFT,
-			 (iova + length - 1) >> PAGE_SHIFT, READ_ONCE(nest_lock));
+			 (iova + length - 1) >> PAGE_SHIFT, nest);
+	/* What a device must not do: take a page back while unmapping. */
+	if (READ_ONCE(repin) && again != iova) {
+		if (!nest)
+			mutex_unlock(&ed->lock);
+		ret = vfio_pin_pages(vdev, again, 1, IOMMU_READ | IOMMU_WRITE,
+				     &page);
+		if (!nest)
+			mutex_lock(&ed->lock);
+		if (ret == 1 && emul_hold(ed, again >> PAGE_SHIFT, 1))
+			emul_unpin_one(ed, again >> PAGE_SHIFT, nest);
+	}
 	mutex_unlock(&ed->lock);
 }
 

@@ -379,6 +379,49 @@ TEST_F(mdev, a_driver_may_pin_under_its_own_lock)
 	ASSERT_EQ(0, vfm_param_write("vfio_mirror_emul", "nest_lock", "0"));
 }
 
+/*
+ * A device that pins a mapping again while it is told of another: type1
+ * removes each mapping as its pins go and gets through; vfio-mirror
+ * removes nothing until all are free, so it retries, and after ten
+ * retries fails with EBUSY with everything still mapped (uapi.rst,
+ * "Mediated devices that keep their pins").  It used to go round forever.
+ */
+TEST_F(mdev, a_device_that_pins_again_cannot_keep_an_unmap_going)
+{
+	int c = self->ctx.container, fd;
+	struct vfm_emul_state st;
+	uint64_t unmapped;
+
+	VFM_REQUIRE(return, VFM_NEED_NOTIFY_UNDER_LOCKDEP, .b = self->ctx.b);
+	if (!vfm_ctx_emul(_metadata, &self->ctx, 0))
+		return;
+	fd = self->ctx.emul_fd[0];
+	ASSERT_EQ(0, vfm_map(c, IOVA, self->buf, SIZE / 2, RW));
+	ASSERT_EQ(0, vfm_map(c, IOVA + SIZE / 2, self->buf + SIZE / 2,
+			     SIZE / 2, RW));
+	ASSERT_EQ(0, vfm_emul_pin(fd, IOVA + PG, 1, P_RW, NULL));
+	ASSERT_EQ(0, vfm_emul_pin(fd, IOVA + SIZE / 2 + PG, 1, P_RW, NULL));
+	ASSERT_EQ(0, vfm_param_write("vfio_mirror_emul", "repin", "1"));
+
+	if (vfm_is_type1(self->ctx.b)) {
+		ASSERT_EQ(0, vfm_unmap(c, IOVA, SIZE, 0, &unmapped));
+		ASSERT_EQ(SIZE, unmapped);
+	} else {
+		ASSERT_EQ(-EBUSY, vfm_unmap(c, IOVA, SIZE, 0, &unmapped));
+		ASSERT_EQ(0, vfm_emul_state(fd, &st));
+		ASSERT_EQ(11, st.unmaps);
+		ASSERT_EQ(1, st.pinned);
+		ASSERT_EQ(0, vfm_param_write("vfio_mirror_emul", "repin", "0"));
+		ASSERT_EQ(0, vfm_unmap(c, IOVA, SIZE, 0, &unmapped));
+		ASSERT_EQ(SIZE, unmapped);
+	}
+	ASSERT_EQ(0, vfm_param_write("vfio_mirror_emul", "repin", "0"));
+	ASSERT_EQ(0, vfm_emul_state(fd, &st));
+	ASSERT_EQ(0, st.pinned);
+	ASSERT_EQ(self->vmlck, vfm_vmlck_kb());
+	ASSERT_EQ(self->pins, vfm_pins_outstanding());
+}
+
 /* The type1 (v1) rules have no pinning interface, in either backend. */
 TEST(v1_refuses_pins)
 {
