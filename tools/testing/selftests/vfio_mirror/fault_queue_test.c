@@ -405,7 +405,7 @@ TEST_F(fq, a_group_that_moves_takes_its_faults_along)
 
 TEST_F(fq, read_faults_rejects_bad_input_and_keeps_the_records)
 {
-	struct vfio_mirror_fault_read arg;
+	struct vfio_mirror_fault_read arg, *ro;
 	unsigned char wide[2][256];
 	int c, i;
 
@@ -432,6 +432,15 @@ TEST_F(fq, read_faults_rejects_bad_input_and_keeps_the_records)
 	arg = READ_ARG(.records = 8);
 	ASSERT_EQ(-1, ioctl(c, VFIO_MIRROR_IOMMU_READ_FAULTS, &arg));
 	ASSERT_EQ(EFAULT, errno);
+	/* The records written, the structure not: nothing is removed. */
+	ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	*ro = READ_ARG();
+	ASSERT_EQ(0, mprotect(ro, 4096, PROT_READ));
+	ASSERT_EQ(-1, ioctl(c, VFIO_MIRROR_IOMMU_READ_FAULTS, ro));
+	ASSERT_EQ(EFAULT, errno);
+	munmap(ro, 4096);
 
 	/* Still both there, here at a wider stride, zero-filled. */
 	memset(wide, VFM_POISON, sizeof(wide));
