@@ -91,6 +91,13 @@ int vfm_mock_set(int n, uint32_t field, uint64_t val)
 	return mock_ioctl(VFM_MOCK_SET_CONFIG, &cfg);
 }
 
+int vfm_mock_get(int n, struct vfm_mock_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->id = n;
+	return mock_ioctl(VFM_MOCK_GET_CONFIG, cfg);
+}
+
 int vfm_mock_reset(int n)
 {
 	uint32_t id = n;

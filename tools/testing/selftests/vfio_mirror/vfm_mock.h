@@ -25,6 +25,8 @@ int vfm_mock_remove(int n);
 
 /* Set one setting of mock @n: @field is a VFM_MOCK_CFG_* bit. */
 int vfm_mock_set(int n, uint32_t field, uint64_t val);
+/* All its settings, as they are now (a countdown where it has got to). */
+int vfm_mock_get(int n, struct vfm_mock_config *cfg);
 /* Mock @n as the module created it: defaults, no region, no storm. */
 int vfm_mock_reset(int n);
 /* A reserved region: @type is VFM_MOCK_RESV_*. */
