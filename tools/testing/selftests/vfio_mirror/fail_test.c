@@ -842,12 +842,15 @@ static void undo_attach(struct __test_metadata *_metadata,
 TEST_F_TIMEOUT(fail, attach_replay, FAIL_TIMEOUT)
 {
 	const struct fail_op op = {
-		.name = "a group attached: replay into a new domain",
+		.name = "a group attached: replay into a new domain, MSI window",
 		.prepare = prepare_replay, .run = run_attach,
 		.undo = undo_attach,
 	};
 
+	/* A domain of its own, with an MSI window: a cookie to make. */
 	ASSERT_EQ(0, vfm_mock_set(1, VFM_MOCK_CFG_FORMAT, 1));
+	ASSERT_EQ(0, vfm_mock_add_resv(1, VFM_MOCK_RESV_SW_MSI, 0x9000000,
+				       0x100000));
 	fail_loop(_metadata, &self->env, &op, -1);
 }
 
