@@ -257,7 +257,6 @@ struct fz_run {
 	const struct fz_seq *seq;
 	struct vfm_ctx ctx;
 	uint8_t *pool;
-	int attached;		/* mock 1 in the container */
 	uint64_t bitmap[2];
 };
 
@@ -453,17 +452,6 @@ static int do_threads(struct fz_run *r, const struct fz_op *op, int *ret2)
 	return t[0].ret;
 }
 
-static int do_attach(struct fz_run *r)
-{
-	int ret;
-
-	if (r->attached)
-		return -EBUSY;
-	ret = vfm_ctx_attach_mock(&r->ctx, 1);
-	r->attached = !ret;
-	return ret;
-}
-
 static void fz_op_run(struct fz_run *r, int i, struct fz_res *res)
 {
 	const struct fz_op *op = &r->seq->ops[i];
@@ -515,13 +503,10 @@ static void fz_op_run(struct fz_run *r, int i, struct fz_res *res)
 		res->ret = do_info(r, &res->out);
 		break;
 	case FZ_ATTACH:
-		res->ret = do_attach(r);
+		res->ret = vfm_ctx_attach_mock(&r->ctx, 1);
 		break;
 	case FZ_DETACH:
-		res->ret = r->attached ? vfm_ctx_detach_mock(&r->ctx, 1) :
-					 -ENOENT;
-		if (r->attached)
-			r->attached = 0;
+		res->ret = vfm_ctx_detach_mock(&r->ctx, 1);
 		break;
 	case FZ_REPLACE:
 		res->ret = do_replace(r, op);
