@@ -25,13 +25,6 @@
 
 static const struct vfm_backend mirror = VFM_BACKEND_MIRROR;
 
-static const char *env_or(const char *name, const char *def)
-{
-	const char *v = getenv(name);
-
-	return v ? v : def;
-}
-
 static long long storm_count(void)
 {
 	return vfm_mock_storm_reported(0);
@@ -212,9 +205,9 @@ TEST(the_modules_stay_while_in_use)
 	close(fd);
 	ASSERT_EQ(0, vfm_module_unload("iommu_faultchain"));
 	ASSERT_EQ(0, vfm_module_load("iommu_faultchain",
-				     env_or("VFM_FAULTCHAIN_ARGS", "")));
+				     vfm_env_or("VFM_FAULTCHAIN_ARGS", "")));
 	ASSERT_EQ(0, vfm_module_load("vfio_mirror",
-				     env_or("VFM_MIRROR_ARGS", "")));
+				     vfm_env_or("VFM_MIRROR_ARGS", "")));
 }
 
 /*
@@ -355,8 +348,8 @@ FIXTURE_TEARDOWN(storm)
 TEST_F_TIMEOUT(storm, the_chain_unloads_and_loads_during_a_storm, 300)
 {
 	static const struct vfm_backend type1 = VFM_BACKEND_TYPE1;
-	int rounds = atoi(env_or("VFM_STORM_ROUNDS", "3"));
-	bool keep = !atoi(env_or("VFM_STORM_PATCH", "0"));
+	int rounds = atoi(vfm_env_or("VFM_STORM_ROUNDS", "3"));
+	bool keep = !atoi(vfm_env_or("VFM_STORM_PATCH", "0"));
 	long long before, seen;
 	struct vfm_ctx ctx;
 	int round;
@@ -385,9 +378,9 @@ TEST_F_TIMEOUT(storm, the_chain_unloads_and_loads_during_a_storm, 300)
 		ASSERT_EQ(-1, vfm_chain_counter("generic", "seen"));
 
 		ASSERT_EQ(0, vfm_module_load("iommu_faultchain",
-					     env_or("VFM_FAULTCHAIN_ARGS", "")));
+					     vfm_env_or("VFM_FAULTCHAIN_ARGS", "")));
 		ASSERT_EQ(0, vfm_module_load("vfio_mirror",
-					     env_or("VFM_MIRROR_ARGS", "")));
+					     vfm_env_or("VFM_MIRROR_ARGS", "")));
 	}
 	usleep(50 * 1000);
 	ASSERT_EQ(0, vfm_mock_storm(0, 0, 0));

@@ -980,13 +980,6 @@ TEST_F_TIMEOUT(fail, release, FAIL_TIMEOUT)
  * registered, and the next load works.
  */
 
-static const char *env_or(const char *name, const char *def)
-{
-	const char *v = getenv(name);
-
-	return v ? v : def;
-}
-
 /* The kernel's kprobes, as /sys/kernel/debug/kprobes/list has them. */
 static void read_kprobes(struct __test_metadata *_metadata, char *buf,
 			 size_t len)
@@ -1151,11 +1144,11 @@ TEST_F_TIMEOUT(load, module_loads, FAIL_TIMEOUT)
 
 	fail_in_modules(_metadata, true);
 	load_loop(_metadata, nth, "iommu_faultchain",
-		  env_or("VFM_FAULTCHAIN_ARGS", ""), kprobes, container);
+		  vfm_env_or("VFM_FAULTCHAIN_ARGS", ""), kprobes, container);
 	ASSERT_LE(0, vfm_chain_counter(VFM_HW_PRODUCER, "seen"));
 	read_kprobes(_metadata, kprobes, sizeof(kprobes));
-	load_loop(_metadata, nth, "vfio_mirror", env_or("VFM_MIRROR_ARGS", ""),
-		  kprobes, container);
+	load_loop(_metadata, nth, "vfio_mirror",
+		  vfm_env_or("VFM_MIRROR_ARGS", ""), kprobes, container);
 	fail_in_modules(_metadata, false);
 	close(nth);
 	ASSERT_EQ(1, ioctl(container, VFIO_CHECK_EXTENSION, VFIO_MIRROR_IOMMU));

@@ -176,6 +176,8 @@ int vfm_ctx_attach_mock(struct vfm_ctx *ctx, int n);
 int vfm_ctx_detach_mock(struct vfm_ctx *ctx, int n);
 void vfm_ctx_close(struct vfm_ctx *ctx);
 bool vfm_devices_required(void);
+/* The environment variable @name, or @def when it is not set. */
+const char *vfm_env_or(const char *name, const char *def);
 
 /* Discovery: edu (or other) devices bound to vfio-pci, by address. */
 int vfm_edu_find(char bdfs[][32], int max);

@@ -134,6 +134,13 @@ long long status_field(const char *path, const char *key)
 	return val;
 }
 
+const char *vfm_env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return v ? v : def;
+}
+
 bool vfm_devices_required(void)
 {
 	const char *env = getenv("VFM_REQUIRE_DEVICES");
