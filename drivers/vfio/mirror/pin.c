@@ -261,14 +261,14 @@ static unsigned long vfm_batch_runs(struct vfm_batch *b, struct vfm_dma *dma,
 	for (i = 0; i < n; i = j) {
 		struct page *page = b->pages[i];
 		struct folio *folio = page_folio(page);
-		unsigned long in_folio;
+		unsigned long idx = folio_page_idx(folio, page), in_folio;
 		bool rsvd;
 
 		/* The pages of the folio that follow @page, in order. */
-		in_folio = min_t(unsigned long, folio_nr_pages(folio) -
-				 folio_page_idx(folio, page), n - i);
+		in_folio = min_t(unsigned long, folio_nr_pages(folio) - idx,
+				 n - i);
 		for (j = i + 1; j < i + in_folio; j++)
-			if (b->pages[j] != nth_page(page, j - i))
+			if (b->pages[j] != folio_page(folio, idx + j - i))
 				break;
 
 		rsvd = !folio_test_large(folio) && PageReserved(page);
