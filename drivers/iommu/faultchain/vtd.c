@@ -89,6 +89,7 @@
 #include <linux/workqueue.h>
 
 #include "fc.h"
+#include "compat/irq.h"
 #include "compat/pci.h"
 
 /* Intel VT-d specification, chapter 11, "Register Descriptions". */
@@ -633,7 +634,7 @@ static void fc_vtd_find_irqs(void)
 	char name[16];
 	unsigned int irq;
 
-	for (irq = 1; irq < nr_irqs; irq++) {
+	for (irq = 1; irq < fc_nr_irqs(); irq++) {
 		d = irq_get_irq_data(irq);
 		if (!d || !d->chip || !d->chip->name ||
 		    strcmp(d->chip->name, "DMAR-MSI"))
