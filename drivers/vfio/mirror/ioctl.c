@@ -19,6 +19,7 @@
 #include <uapi/linux/vfio_mirror.h>
 
 #include "vfm.h"
+#include "compat/uapi.h"
 
 /**
  * vfm_check_extension() - VFIO_CHECK_EXTENSION
@@ -37,9 +38,8 @@ long vfm_check_extension(struct vfm_container *c, unsigned long ext)
 	case VFIO_UPDATE_VADDR:
 		/* Mediated devices could not pin while addresses are invalid. */
 		return c ? vfm_emul_absent(c) : 0;
-	case VFIO_TYPE1_NESTING_IOMMU:
-		/* type1 6.12 says yes of its containers: it is type1v2 there. */
-		return !!c;
+	case VFM_TYPE1_NESTING_IOMMU:
+		return c && VFM_TYPE1_ANSWERS_NESTING;
 	case VFIO_TYPE1_IOMMU:
 	case VFIO_TYPE1v2_IOMMU:
 		/*
