@@ -14,6 +14,7 @@
 #include <linux/iommu.h>
 
 #include "mock.h"
+#include "compat/kernel.h"
 
 #define MOCK_STORM_PERIOD_NS	(100 * NSEC_PER_USEC)
 
@@ -75,9 +76,9 @@ int mock_fault_report(struct mock_dev *md, u64 iova, bool write,
 		mock_fault_burst(md, md->attached, iova, flags, count, nodev);
 	} else {
 		init_completion(&s.done);
-		hrtimer_init_on_stack(&s.timer, CLOCK_MONOTONIC,
-				      HRTIMER_MODE_REL_HARD);
-		s.timer.function = mock_fault_shot_fn;
+		mock_hrtimer_setup_on_stack(&s.timer, mock_fault_shot_fn,
+					    CLOCK_MONOTONIC,
+					    HRTIMER_MODE_REL_HARD);
 		hrtimer_start(&s.timer, ns_to_ktime(1000),
 			      HRTIMER_MODE_REL_HARD);
 		wait_for_completion(&s.done);
@@ -147,6 +148,6 @@ void mock_fault_storm_stop_locked(struct mock_dev *md)
  */
 void mock_fault_init(struct mock_dev *md)
 {
-	hrtimer_init(&md->storm, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	md->storm.function = mock_fault_storm_fn;
+	mock_hrtimer_setup(&md->storm, mock_fault_storm_fn, CLOCK_MONOTONIC,
+			   HRTIMER_MODE_REL_HARD);
 }

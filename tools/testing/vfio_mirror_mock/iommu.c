@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 
 #include "mock.h"
+#include "compat/kernel.h"
 
 #define MOCK_SHIFT	12
 
@@ -132,7 +133,7 @@ static void mock_set_attached(struct device *dev, struct mock_domain *dom)
 	mutex_unlock(&md->lock);
 }
 
-static int mock_attach_paging(struct iommu_domain *domain, struct device *dev)
+static int mock_attach_paging(MOCK_ATTACH_DEV_PARAMS)
 {
 	struct mock_domain *dom = to_mock(domain);
 	struct mock_dev *md = mock_dev_of(dev);
@@ -147,7 +148,7 @@ static int mock_attach_paging(struct iommu_domain *domain, struct device *dev)
 	return 0;
 }
 
-static int mock_attach_static(struct iommu_domain *domain, struct device *dev)
+static int mock_attach_static(MOCK_ATTACH_DEV_PARAMS)
 {
 	mock_set_attached(dev, NULL);
 	return 0;
@@ -308,7 +309,6 @@ const struct iommu_ops mock_iommu_ops = {
 	.identity_domain = &mock_identity_domain,
 	.blocked_domain = &mock_blocked_domain,
 	.default_domain_ops = &mock_domain_ops,
-	.pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G,
 };
 
 /**
