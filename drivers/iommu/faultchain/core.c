@@ -28,6 +28,7 @@
 #include <linux/timekeeping.h>
 
 #include "fc.h"
+#include "compat/workqueue.h"
 
 static DEFINE_MUTEX(fc_lock);
 static LIST_HEAD(fc_consumers);		/* RCU readers, fc_lock writers */
@@ -317,7 +318,7 @@ static int __init fc_init(void)
 {
 	int ret;
 
-	fc_wq = alloc_workqueue("iommu_faultchain", WQ_HIGHPRI, 0);
+	fc_wq = alloc_workqueue("iommu_faultchain", WQ_HIGHPRI | FC_WQ_PERCPU, 0);
 	if (!fc_wq)
 		return -ENOMEM;
 	fc_debugfs_init();
