@@ -232,7 +232,7 @@ TEST_F(dirty, bad_requests_fail_as_type1)
 					 sizeof(self->bm)));
 	ASSERT_EQ(-EINVAL, vfm_dirty_get(c, iova, size, PG, self->bm,
 					 (1ULL << 28) + 8));
-	ASSERT_EQ(-self->ctx.b->wrap_errno,
+	ASSERT_EQ(vfm_wrap_err(self->ctx.b),
 		  vfm_dirty_get(c, ~0ULL - PG + 1, 2 * PG, PG, self->bm,
 				sizeof(self->bm)));
 

@@ -111,12 +111,13 @@ TEST_F(map, argsz_too_small)
 
 TEST_F(map, iova_wraps)
 {
-	ASSERT_EQ(-variant->b.wrap_errno, MAP(TOP_PAGE, self->buf, 2 * PG));
+	ASSERT_EQ(vfm_wrap_err(&variant->b),
+		  MAP(TOP_PAGE, self->buf, 2 * PG));
 }
 
 TEST_F(map, vaddr_wraps)
 {
-	ASSERT_EQ(-variant->b.wrap_errno,
+	ASSERT_EQ(vfm_wrap_err(&variant->b),
 		  MAP(IOVA, (void *)(uintptr_t)TOP_PAGE, 2 * PG));
 }
 
@@ -184,7 +185,7 @@ TEST_F(map, unmap_last_page_of_64bit_space)
 
 TEST_F(map, unmap_wraps)
 {
-	ASSERT_EQ(-variant->b.wrap_errno,
+	ASSERT_EQ(vfm_wrap_err(&variant->b),
 		  vfm_unmap(self->ctx.container, TOP_PAGE, 2 * PG, 0, NULL));
 }
 
