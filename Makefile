@@ -37,6 +37,10 @@ DEPMOD = depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KREL)
 
 all: modules
 
+# Each target here is one kbuild run, and mock needs the Module.symvers of
+# modules: run them in the order given; make -j parallelises inside each.
+.NOTPARALLEL:
+
 kdir:
 	@test -n "$(KDIR)" || { echo "no kernel build tree: set KDIR" >&2; exit 1; }
 
