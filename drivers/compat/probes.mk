@@ -20,8 +20,16 @@ quiet_cmd_probes = PROBE   $@
       cmd_probes = $(CONFIG_SHELL) $(probe-dir)/probe.sh $(probe-src) -- \
 			$(CC) $(filter-out -Wp$(comma)%,$(c_flags)) > $@
 
-$(obj)/compat/features.h: $(probe-src) $(probe-dir)/probe.sh FORCE
+# Probed as a module's object is compiled (-DMODULE and the rest), and
+# again when the kernel's configuration or release changes.
+$(obj)/compat/features.h: part-of-module := y
+$(obj)/compat/features.h: $(probe-src) $(probe-dir)/probe.sh \
+	$(wildcard $(objtree)/include/config/auto.conf \
+		   $(objtree)/include/generated/utsrelease.h) FORCE
 	$(call if_changed,probes)
 
 targets += compat/features.h
 $(addprefix $(obj)/,$(probe-objs)): $(obj)/compat/features.h
+# Where the compat/ headers find it when objects are not built beside
+# their sources (O=).
+ccflags-y += -I$(obj)/compat

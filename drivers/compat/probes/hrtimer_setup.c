@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* A timer's callback is given when it is set up (Linux 6.13). */
+/* A timer's callback is given when it is set up, on the stack too. */
 #include <linux/hrtimer.h>
 
 static inline void probe(struct hrtimer *t,
