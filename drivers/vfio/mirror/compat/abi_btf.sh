@@ -48,7 +48,8 @@ for t in $types; do
 	pahole -F dwarf -C "$t" "$ours" > "$tmp/ours" 2> /dev/null
 	pahole -F btf --btf_base "$base" -C "$t" "$tmp/vfio.ko" \
 		> "$tmp/theirs" 2> /dev/null
-	[ -s "$tmp/theirs" ] || fail "$ko has no BTF of $t"
+	[ -s "$tmp/theirs" ] ||
+		fail "no BTF of $t in $ko over $base (is $base that kernel's?)"
 	[ -s "$tmp/ours" ] || fail "$ours has no DWARF of $t"
 	diff -u "$tmp/theirs" "$tmp/ours" >&2 ||
 		fail "$t in compat/vfio_private.h (+) differs from the target kernel's (-):

@@ -12,6 +12,7 @@
 #ifndef VFIO_MIRROR_COMPAT_UAPI_H
 #define VFIO_MIRROR_COMPAT_UAPI_H
 
+#include <linux/build_bug.h>
 #include <uapi/linux/vfio.h>
 
 /* The container type number, whatever its name on this kernel. */
