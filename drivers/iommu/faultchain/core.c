@@ -318,7 +318,8 @@ static int __init fc_init(void)
 {
 	int ret;
 
-	fc_wq = alloc_workqueue("iommu_faultchain", WQ_HIGHPRI | FC_WQ_PERCPU, 0);
+	fc_wq = alloc_workqueue("iommu_faultchain",
+				WQ_HIGHPRI | FC_WQ_PERCPU, 0);
 	if (!fc_wq)
 		return -ENOMEM;
 	fc_debugfs_init();

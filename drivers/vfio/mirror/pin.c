@@ -261,7 +261,8 @@ static unsigned long vfm_batch_runs(struct vfm_batch *b, struct vfm_dma *dma,
 	for (i = 0; i < n; i = j) {
 		struct page *page = b->pages[i];
 		struct folio *folio = page_folio(page);
-		unsigned long idx = folio_page_idx(folio, page), in_folio;
+		unsigned long idx = folio_page_idx(folio, page);
+		unsigned long in_folio;
 		bool rsvd;
 
 		/* The pages of the folio that follow @page, in order. */
