@@ -111,14 +111,16 @@ TEST_F(map, argsz_too_small)
 
 TEST_F(map, iova_wraps)
 {
-	ASSERT_EQ(vfm_wrap_err(&variant->b),
-		  MAP(TOP_PAGE, self->buf, 2 * PG));
+	int ret = MAP(TOP_PAGE, self->buf, 2 * PG);
+
+	ASSERT_EQ(vfm_wrap_err(&variant->b, ret), ret);
 }
 
 TEST_F(map, vaddr_wraps)
 {
-	ASSERT_EQ(vfm_wrap_err(&variant->b),
-		  MAP(IOVA, (void *)(uintptr_t)TOP_PAGE, 2 * PG));
+	int ret = MAP(IOVA, (void *)(uintptr_t)TOP_PAGE, 2 * PG);
+
+	ASSERT_EQ(vfm_wrap_err(&variant->b, ret), ret);
 }
 
 TEST_F(map, overlap)
@@ -185,8 +187,9 @@ TEST_F(map, unmap_last_page_of_64bit_space)
 
 TEST_F(map, unmap_wraps)
 {
-	ASSERT_EQ(vfm_wrap_err(&variant->b),
-		  vfm_unmap(self->ctx.container, TOP_PAGE, 2 * PG, 0, NULL));
+	int ret = vfm_unmap(self->ctx.container, TOP_PAGE, 2 * PG, 0, NULL);
+
+	ASSERT_EQ(vfm_wrap_err(&variant->b, ret), ret);
 }
 
 TEST_F(map, unmap_nothing_mapped)
