@@ -14,9 +14,9 @@
 #   make clean
 #
 # KDIR defaults to the running kernel's build tree and falls back to the
-# newest installed Debian 6.12 headers of this machine's architecture in
-# their plain flavour (by version, so 6.12.10 is newer than 6.12.9; never
-# -rt-, -cloud- or another flavour).
+# newest installed Debian headers of this machine's architecture in their
+# plain flavour, of a series drivers/compat/kernels lists (by version, so
+# x.y.10 is newer than x.y.9; never -rt-, -cloud- or another flavour).
 # Cross build: make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KDIR=...
 #
 # The checks, the guest tests and the demo are run by tools/mirror.
@@ -24,9 +24,12 @@
 KVER ?= $(shell uname -r)
 DEBARCH ?= $(shell dpkg --print-architecture 2>/dev/null)
 HEADERS ?= /usr/src
+SERIES := $(shell awk '/^[0-9]/ { print $$1 }' \
+	    $(dir $(lastword $(MAKEFILE_LIST)))drivers/compat/kernels)
+empty :=
 KDIR ?= $(firstword $(wildcard /lib/modules/$(KVER)/build) \
-	 $(shell ls -d $(HEADERS)/linux-headers-6.12.* 2>/dev/null | \
-		 grep -E '/linux-headers-6\.12\.[0-9]+(\+[^-/]+)?-$(DEBARCH)$$' | \
+	 $(shell ls -d $(HEADERS)/linux-headers-* 2>/dev/null | \
+		 grep -E '/linux-headers-($(subst $(empty) ,|,$(subst .,\.,$(SERIES))))\.[0-9]+(\+[^-/]+)?-$(DEBARCH)$$' | \
 		 sort -V | tail -n 1))
 
 MOCK := tools/testing/vfio_mirror_mock
