@@ -29,7 +29,9 @@ while [ "$n" -gt 0 ]; do
 done
 shift
 
-errors="-Werror=implicit-function-declaration -Werror=implicit-int
+# -Wno-error first: a kernel built with CONFIG_WERROR (or KCFLAGS=-Werror)
+# must not turn a header's warning into a "no".
+errors="-Wno-error -Werror=implicit-function-declaration -Werror=implicit-int
 	-Werror=incompatible-pointer-types -Werror=int-conversion"
 
 # A probe that fails because the compiler or the flags are wrong would
