@@ -9,7 +9,10 @@
 # flags, only against a kernel that has the feature its name says: what a
 # missing feature gives (an undeclared function or name, a pointer or an
 # integer of the wrong type) is made an error, other warnings are left as
-# they are, so that W=2 or a KCFLAGS cannot turn a "yes" into a "no".
+# they are.  A probe that fails answers "no" only if its first error is
+# in the probe itself and is one of those; any other (an error in a
+# header, or a warning KCFLAGS made an error) fails the build, saying so,
+# rather than answer "no" for a feature the kernel may have.
 # Prints a header: "#define VFM_HAVE_<NAME> 1" for each probe that
 # compiled, a comment with the compiler's first error for each that did
 # not.
@@ -49,7 +52,23 @@ for p in $probes; do
 	if out=$("$@" $errors -fsyntax-only -x c "$p" 2>&1); then
 		echo "#define VFM_HAVE_$name 1"
 	else
-		why=$(echo "$out" | grep -m 1 'error:' | sed 's|.*error: ||; s|\*/|* /|g')
+		first=$(echo "$out" | grep -m 1 'error:')
+		case $first in
+		"$p":*"implicit declaration of function"* | \
+		"$p":*undeclared* | "$p":*"has no member named"* | \
+		"$p":*"incompatible pointer type"* | \
+		"$p":*"makes integer from pointer"* | \
+		"$p":*"makes pointer from integer"* | \
+		"$p":*"too many arguments"* | "$p":*"too few arguments"* | \
+		"$p":*"unknown type name"*)
+			;;
+		*)
+			echo "probe.sh: $p failed for a reason no missing feature gives:" >&2
+			echo "$out" >&2
+			exit 1
+			;;
+		esac
+		why=$(echo "$first" | sed 's|.*error: ||; s|\*/|* /|g')
 		echo "/* VFM_HAVE_$name: no ($why) */"
 	fi
 done
