@@ -29,9 +29,28 @@
  * the generic_iommus parameter: each entry is compared with the IOMMU's
  * name in /sys/class/iommu (a prefix: AMD-Vi names its units "ivhdN") and
  * with the driver of the IOMMU's own device ("exynos-sysmmu").
+ *
+ * AMD-Vi's overflows.  AMD-Vi reports faults in its event log, a ring in
+ * memory that its driver's event thread reads, calling
+ * report_iommu_fault() for each DMA fault.  When the ring is full the
+ * unit drops further events, uncounted, and sets EventOverflow; the
+ * thread, once it has read what the log holds, calls
+ * amd_iommu_restart_event_logging() (drivers/iommu/amd/init.c, reached
+ * through a pointer) to clear it.  Hook: a kprobe on that function,
+ * whose handler counts an overflow (hw_overflows), as VT-d's Primary
+ * Fault Overflow is counted: the VMM learns that faults were lost, not
+ * how many.  It counts every AMD-Vi unit's overflows, whether or not
+ * ivhd is on the allow-list.  Reads: nothing but the call.  Races:
+ * none; the counter is atomic.  Loss: a call kprobes skips is counted in
+ * hook_missed.  Unhook: unregister_kprobe(), which waits for handlers in
+ * flight.  A kernel without the function (no AMD-Vi driver) has no such
+ * hook, and the state file says so; Debian's x86 kernels build the
+ * driver in, so it is hooked on their Intel hosts too, where it never
+ * fires.
  */
 #include <linux/device.h>
 #include <linux/iommu.h>
+#include <linux/kprobes.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
@@ -43,12 +62,14 @@
 
 static bool fc_generic_covers(struct iommu_fc_producer *p, struct device *dev);
 static void fc_generic_show(struct iommu_fc_producer *p, struct seq_file *m);
+static u64 fc_generic_missed(struct iommu_fc_producer *p);
 
 static struct iommu_fc_producer fc_generic = {
 	.name = "generic",
 	.source = IOMMU_FC_SOURCE_GENERIC,
 	.covers = fc_generic_covers,
 	.show = fc_generic_show,
+	.missed = fc_generic_missed,
 };
 
 static char fc_generic_iommus[128] = "ivhd,exynos-sysmmu";
@@ -58,6 +79,25 @@ MODULE_PARM_DESC(generic_iommus,
 		 "IOMMUs (name prefix or driver name, comma-separated) whose report_iommu_fault() calls name the faulting device (default: ivhd,exynos-sysmmu)");
 
 static int fc_generic_hook_err = -ENODEV;
+
+static int fc_generic_amdvi_overflow(struct kprobe *kp, struct pt_regs *regs)
+{
+	atomic64_inc(&fc_generic.stats.hw_overflows);
+	return 0;
+}
+
+static struct kprobe fc_generic_amdvi_kprobe = {
+	.symbol_name = "amd_iommu_restart_event_logging",
+	.pre_handler = fc_generic_amdvi_overflow,
+};
+
+static int fc_generic_amdvi_err = -ENODEV;
+
+static u64 fc_generic_missed(struct iommu_fc_producer *p)
+{
+	return fc_generic_amdvi_err ? 0 :
+				      READ_ONCE(fc_generic_amdvi_kprobe.nmissed);
+}
 
 static void fc_generic_probe(void *data, struct device *dev,
 			     unsigned long iova, int flags)
@@ -122,19 +162,26 @@ static bool fc_generic_covers(struct iommu_fc_producer *p, struct device *dev)
 
 static void fc_generic_show(struct iommu_fc_producer *p, struct seq_file *m)
 {
-	if (fc_generic_hook_err) {
+	if (fc_generic_hook_err)
 		seq_printf(m, "hook none (tracepoint io_page_fault: %d)\n",
 			   fc_generic_hook_err);
-		return;
-	}
-	seq_puts(m, "hook tracepoint io_page_fault\n");
+	else
+		seq_puts(m, "hook tracepoint io_page_fault\n");
+	if (fc_generic_amdvi_err)
+		seq_printf(m, "overflows none (kprobe %s: %d)\n",
+			   fc_generic_amdvi_kprobe.symbol_name,
+			   fc_generic_amdvi_err);
+	else
+		seq_printf(m, "overflows kprobe %s\n",
+			   fc_generic_amdvi_kprobe.symbol_name);
 	kernel_param_lock(THIS_MODULE);
 	seq_printf(m, "iommus %s\n", fc_generic_iommus);
 	kernel_param_unlock(THIS_MODULE);
 }
 
 /**
- * fc_generic_init() - register the generic producer and its probe
+ * fc_generic_init() - register the generic producer, its probe and, with
+ *	an AMD-Vi driver, its overflow kprobe
  *
  * Return: 0, or -ENOMEM.
  */
@@ -150,12 +197,16 @@ int fc_generic_init(void)
 	if (fc_generic_hook_err)
 		pr_warn(FC_PFX "generic: cannot probe io_page_fault: %d\n",
 			fc_generic_hook_err);
+	if (IS_ENABLED(CONFIG_AMD_IOMMU))
+		fc_generic_amdvi_err = register_kprobe(&fc_generic_amdvi_kprobe);
 	return 0;
 }
 
-/** fc_generic_exit() - remove the probe, then the producer */
+/** fc_generic_exit() - remove the probes, then the producer */
 void fc_generic_exit(void)
 {
+	if (!fc_generic_amdvi_err)
+		unregister_kprobe(&fc_generic_amdvi_kprobe);
 	if (!fc_generic_hook_err) {
 		unregister_trace_io_page_fault(fc_generic_probe, NULL);
 		tracepoint_synchronize_unregister();
