@@ -239,4 +239,59 @@ TEST_F(dma, a_group_leaving_keeps_the_others_mappings)
 	ASSERT_EQ(0, memcmp(self->src + PG, self->dst, LEN));
 }
 
+/*
+ * Two pages whose frames are not adjacent, mapped at @iova: the device
+ * writes each page through its IOVA and the data lands in that page, and
+ * the unmap leaves neither page pinned and nothing locked.
+ */
+static void two_runs_at(struct __test_metadata *_metadata,
+			struct vfm_ctx *ctx, char *src, uint64_t iova)
+{
+	struct vfm_edu *edu = &ctx->edu[0];
+	int c = ctx->container;
+	long vmlck;
+	char *p;
+
+	ASSERT_EQ(0, vfm_map(c, IOVA_SRC, src, PG, RD));
+	ASSERT_EQ(0, load(edu, IOVA_SRC));
+	vmlck = vfm_vmlck_kb();
+	p = vfm_two_runs(NULL);
+	ASSERT_NE(NULL, p);
+	memset(p, VFM_POISON, 2 * PG);
+	ASSERT_EQ(0, vfm_map(c, iova, p, 2 * PG, RD | WR));
+	ASSERT_EQ(0, store(edu, iova + PG));
+	ASSERT_EQ(0, memcmp(src, p + PG, LEN));
+	ASSERT_TRUE(vfm_untouched(p, PG));
+	ASSERT_EQ(0, store(edu, iova));
+	ASSERT_EQ(0, memcmp(src, p, LEN));
+	ASSERT_EQ(2, vfm_pinned_pages(p, 2 * PG));
+
+	ASSERT_EQ(0, vfm_unmap(c, iova, 2 * PG, 0, NULL));
+	ASSERT_EQ(0, vfm_pinned_pages(p, 2 * PG));
+	ASSERT_EQ(vmlck, vfm_vmlck_kb());
+	munmap(p, 2 * PG);
+}
+
+/*
+ * Where the guest's IOMMU and its edu devices reach every 64-bit IOVA
+ * (VFM_IOVA_64: x86_64-amdvi, whose AMD-Vi page table has a 64-bit
+ * aperture and whose edu devices a 64-bit DMA mask): two runs of frames
+ * whose boundary is at 2^52.  (It was once read as "one run": the unmap
+ * unpinned the first page and the frame after it, and left the second
+ * page pinned.)
+ */
+TEST_F(dma, a_mapping_across_2_52)
+{
+	VFM_REQUIRE(return, VFM_NEED_FACT, .what = "VFM_IOVA_64");
+	two_runs_at(_metadata, &self->ctx, self->src, (1ULL << 52) - PG);
+}
+
+/* And the last two pages of the 64-bit IOVA space. */
+TEST_F(dma, a_mapping_at_the_top_of_the_iova_space)
+{
+	VFM_REQUIRE(return, VFM_NEED_FACT, .what = "VFM_IOVA_64");
+	VFM_REQUIRE(return, VFM_NEED_IOVA_END_2_64, .b = &variant->b);
+	two_runs_at(_metadata, &self->ctx, self->src, -2 * PG);
+}
+
 TEST_HARNESS_MAIN

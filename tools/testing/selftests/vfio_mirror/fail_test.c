@@ -1145,7 +1145,7 @@ TEST_F_TIMEOUT(load, module_loads, FAIL_TIMEOUT)
 	fail_in_modules(_metadata, true);
 	load_loop(_metadata, nth, "iommu_faultchain",
 		  vfm_env_or("VFM_FAULTCHAIN_ARGS", ""), kprobes, container);
-	ASSERT_LE(0, vfm_chain_counter(VFM_HW_PRODUCER, "seen"));
+	ASSERT_LE(0, vfm_chain_counter(vfm_hw()->producer, "seen"));
 	read_kprobes(_metadata, kprobes, sizeof(kprobes));
 	load_loop(_metadata, nth, "vfio_mirror",
 		  vfm_env_or("VFM_MIRROR_ARGS", ""), kprobes, container);

@@ -2,11 +2,12 @@
 /*
  * IOMMU faults of a container's devices reach the VMM: real DMA faults of
  * the edu device, captured by the guest IOMMU's producer (VT-d fault
- * records on x86, SMMUv3 events on arm64), and the mock IOMMU's
- * report_iommu_fault() calls; each as one record with the right device,
- * address, direction and reason, with an eventfd signal, and only in the
- * container that owns the device.  On x86 every hardware test runs with
- * the VT-d producer in each of its modes.
+ * records, AMD-Vi's report_iommu_fault() calls, SMMUv3 events), and the
+ * mock IOMMU's report_iommu_fault() calls; each as one record with the
+ * right device, address, direction and reason, with an eventfd signal,
+ * and only in the container that owns the device.  The hardware tests
+ * run with the VT-d producer in each of its modes on VT-d guests, and
+ * skip their rows of the other IOMMUs.
  */
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -46,28 +47,34 @@ FIXTURE(fault) {
 
 FIXTURE_VARIANT(fault) {
 	struct vfm_backend b;
+	const char *iommu;
 	const char *vtd_mode;
 };
 
 #if defined(__x86_64__)
 #define VFM_FIXTURE fault
 #define VFM_VARIANT_SUFFIX _vtd_takeover
-#define VFM_VARIANT_FIELDS .vtd_mode = "takeover"
+#define VFM_VARIANT_FIELDS .iommu = "VT-d", .vtd_mode = "takeover"
 #include "vfm_backends.h"
 #define VFM_FIXTURE fault
 #define VFM_VARIANT_SUFFIX _vtd_observe
-#define VFM_VARIANT_FIELDS .vtd_mode = "observe"
+#define VFM_VARIANT_FIELDS .iommu = "VT-d", .vtd_mode = "observe"
+#include "vfm_backends.h"
+#define VFM_FIXTURE fault
+#define VFM_VARIANT_SUFFIX _amdvi
+#define VFM_VARIANT_FIELDS .iommu = "AMD-Vi"
 #include "vfm_backends.h"
 #else
 #define VFM_FIXTURE fault
 #define VFM_VARIANT_SUFFIX _smmuv3
-#define VFM_VARIANT_FIELDS .vtd_mode = NULL
+#define VFM_VARIANT_FIELDS .iommu = "SMMUv3"
 #include "vfm_backends.h"
 #endif
 
 FIXTURE_SETUP(fault)
 {
 	self->efd = -1;
+	VFM_REQUIRE(return, VFM_NEED_IOMMU, .what = variant->iommu);
 	VFM_REQUIRE(return, VFM_NEED_FAULTS, .b = &variant->b);
 	if (!vfm_mocks_ready(_metadata))
 		return;
@@ -125,7 +132,7 @@ static void check_hw_record(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(0, vfm_bdf_rid(edu->bdf, &segment, &rid));
 	ASSERT_EQ(sizeof(*f), f->size);
-	ASSERT_EQ(VFM_HW_SOURCE, f->source);
+	ASSERT_EQ(vfm_hw()->source, f->source);
 	ASSERT_EQ(VFIO_MIRROR_FAULT_PCI | VFIO_MIRROR_FAULT_ADDR, f->flags);
 	ASSERT_EQ(edu->group_id, f->group);
 	ASSERT_EQ(segment, f->segment);
@@ -134,14 +141,14 @@ static void check_hw_record(struct __test_metadata *_metadata,
 	ASSERT_EQ(iova & ~(PG - 1), f->iova & ~(PG - 1));
 	ASSERT_EQ(access, f->access);
 	ASSERT_EQ(reason, f->reason);
-	ASSERT_EQ(VFM_HW_RAW_LEN, f->raw_len);
+	ASSERT_EQ(vfm_hw()->raw_len, f->raw_len);
 	ASSERT_NE(0, f->timestamp_ns);
 }
 
 TEST_F(fault, a_read_of_an_unmapped_iova_is_one_record)
 {
 	int c = self->ctx.container;
-	long long seen = vfm_chain_counter(VFM_HW_PRODUCER, "seen");
+	long long seen = vfm_chain_counter(vfm_hw()->producer, "seen");
 	uint64_t lost, next;
 
 	ASSERT_EQ(0, vfm_map(c, IOVA_RW, self->buf, PG,
@@ -151,12 +158,12 @@ TEST_F(fault, a_read_of_an_unmapped_iova_is_one_record)
 	ASSERT_LT(0, vfm_eventfd_wait(self->efd, 3000));
 	ASSERT_EQ(1, collect(c, self->rec, 1, 3000));
 	check_hw_record(_metadata, &self->ctx.edu[0], &self->rec[0], IOVA_NONE + 0x40,
-			VFIO_MIRROR_FAULT_READ, VFM_HW_REASON_READ);
+			VFIO_MIRROR_FAULT_READ, vfm_hw()->reason_read);
 	ASSERT_EQ(1, self->rec[0].seq);
 	ASSERT_EQ(0, vfm_read_faults(c, self->rec, NREC, &lost, &next));
 	ASSERT_EQ(0, lost);
 	ASSERT_EQ(2, next);
-	ASSERT_EQ(seen + 1, vfm_chain_counter(VFM_HW_PRODUCER, "seen"));
+	ASSERT_EQ(seen + 1, vfm_chain_counter(vfm_hw()->producer, "seen"));
 
 	/* A good DMA after it is not a fault. */
 	ASSERT_EQ(0, vfm_edu_dma(&self->ctx.edu[0], IOVA_RW, 4, false));
@@ -174,7 +181,7 @@ TEST_F(fault, a_write_to_a_read_only_mapping_is_one_record)
 	ASSERT_LT(0, vfm_eventfd_wait(self->efd, 3000));
 	ASSERT_EQ(1, collect(c, self->rec, 1, 3000));
 	check_hw_record(_metadata, &self->ctx.edu[0], &self->rec[0], IOVA_RO + 0x80,
-			VFIO_MIRROR_FAULT_WRITE, VFM_HW_REASON_WRITE);
+			VFIO_MIRROR_FAULT_WRITE, vfm_hw()->reason_write);
 	ASSERT_TRUE(vfm_untouched(self->buf, PG));
 }
 
@@ -184,24 +191,35 @@ TEST_F(fault, each_recorded_fault_of_a_long_dma_is_a_record)
 	const int bytes = 64;
 
 	ASSERT_EQ(0, vfm_edu_dma(&self->ctx.edu[0], IOVA_NONE, bytes, false));
-	n = collect(c, self->rec, VFM_HW_RECORDS(bytes), 3000);
-	ASSERT_EQ(VFM_HW_RECORDS(bytes), n);
+	n = collect(c, self->rec, vfm_hw_records(bytes), 3000);
+	ASSERT_EQ(vfm_hw_records(bytes), n);
 	for (i = 0; i < n; i++) {
 		check_hw_record(_metadata, &self->ctx.edu[0], &self->rec[i], IOVA_NONE,
-				VFIO_MIRROR_FAULT_READ, VFM_HW_REASON_READ);
+				VFIO_MIRROR_FAULT_READ, vfm_hw()->reason_read);
 		ASSERT_EQ(i + 1, self->rec[i].seq);
-		if (VFM_HW_SOURCE == VFIO_MIRROR_FAULT_SOURCE_SMMUV3)
-			ASSERT_EQ(IOVA_NONE + 4 * i, self->rec[i].iova);
+		if (vfm_hw()->bytes_per_record)
+			ASSERT_EQ(IOVA_NONE + vfm_hw()->bytes_per_record * i,
+				  self->rec[i].iova);
 	}
 }
 
+/*
+ * A DMA that faults on each of its 1023 4-byte accesses (on SMMUv3 and
+ * AMD-Vi): every fault the producer saw was read or counted lost, and
+ * the sequence numbers say the same.  VT-d and SMMUv3 see them all.
+ * AMD-Vi's event log has room for 511: the unit drops the rest,
+ * uncounted, and the overflow it signals is counted (hw_overflows).
+ */
 TEST_F(fault, a_hardware_storm_is_counted_exactly)
 {
-	long long seen = vfm_chain_counter(VFM_HW_PRODUCER, "seen");
-	long long hw_lost = vfm_chain_counter(VFM_HW_PRODUCER, "hw_lost");
-	const int bytes = EDU_DMA_MAX - 3, want = VFM_HW_RECORDS(bytes);
+	const char *prod = vfm_hw()->producer;
+	long long seen = vfm_chain_counter(prod, "seen");
+	long long hw_lost = vfm_chain_counter(prod, "hw_lost");
+	long long ovf = vfm_chain_counter(prod, "hw_overflows");
+	const int bytes = EDU_DMA_MAX - 3, want = vfm_hw_records(bytes);
 	int c = self->ctx.container, n, total = 0, quiet = 0;
 	uint64_t lost, lost_sum = 0, next = 1;
+	long long d_seen;
 
 	ASSERT_EQ(0, vfm_edu_dma(&self->ctx.edu[0], IOVA_NONE, bytes, false));
 	/* Until nothing more comes for half a second. */
@@ -213,12 +231,21 @@ TEST_F(fault, a_hardware_storm_is_counted_exactly)
 		quiet = n || lost ? 0 : quiet + 1;
 		usleep(20 * 1000);
 	}
-	TH_LOG("%d bytes: %d records, %llu lost", bytes, total,
-	       (unsigned long long)lost_sum);
-	ASSERT_EQ(want, total + lost_sum);
-	ASSERT_EQ(want + 1, next);
-	ASSERT_EQ(seen + want, vfm_chain_counter(VFM_HW_PRODUCER, "seen"));
-	ASSERT_EQ(hw_lost, vfm_chain_counter(VFM_HW_PRODUCER, "hw_lost"));
+	d_seen = vfm_chain_counter(prod, "seen") - seen;
+	TH_LOG("%d bytes: %d faults, %lld seen, %d records, %llu lost, %lld overflows",
+	       bytes, want, d_seen, total, (unsigned long long)lost_sum,
+	       vfm_chain_counter(prod, "hw_overflows") - ovf);
+	ASSERT_EQ(d_seen, total + lost_sum);
+	ASSERT_EQ(d_seen + 1, next);
+	ASSERT_EQ(hw_lost, vfm_chain_counter(prod, "hw_lost"));
+	if (!vfm_hw()->drops) {
+		ASSERT_EQ(want, d_seen);
+		return;
+	}
+	ASSERT_LT(0, d_seen);
+	ASSERT_GE(want, d_seen);
+	if (d_seen < want)
+		ASSERT_LT(ovf, vfm_chain_counter(prod, "hw_overflows"));
 }
 
 TEST_F(fault, another_container_sees_nothing)
@@ -279,7 +306,7 @@ TEST_F(fault, the_capability_names_each_device_and_its_producers)
 	ASSERT_EQ(VFIO_MIRROR_FAULT_PCI, d->flags);
 	ASSERT_EQ(self->segment, d->segment);
 	ASSERT_EQ(self->rid, d->rid);
-	ASSERT_EQ(1U << VFM_HW_SOURCE, d->sources);
+	ASSERT_EQ(1U << vfm_hw()->source, d->sources);
 
 	d = cap_device(cap, vfm_mock_group(0));
 	ASSERT_NE(NULL, d);
@@ -290,9 +317,7 @@ TEST_F(fault, the_capability_names_each_device_and_its_producers)
 
 TEST_F(fault, the_chain_counts_add_up)
 {
-	static const char *const producers[] = {
-		VFM_HW_PRODUCER, "generic",
-	};
+	const char *const producers[] = { vfm_hw()->producer, "generic" };
 	long long seen, parts;
 	unsigned int i;
 
@@ -311,7 +336,7 @@ TEST_F(fault, the_chain_counts_add_up)
 			       producers[i], seen, parts);
 		}
 	}
-	ASSERT_LT(0, vfm_chain_counter(VFM_HW_PRODUCER, "delivered"));
+	ASSERT_LT(0, vfm_chain_counter(vfm_hw()->producer, "delivered"));
 }
 
 /* By group number, whatever order the groups joined in. */
@@ -359,7 +384,7 @@ TEST_F(fault, a_source_is_advertised_only_where_faults_arrive)
 	ASSERT_EQ(2, cap->nr_devices);
 	d = cap_device(cap, self->ctx.edu[0].group_id);
 	ASSERT_NE(NULL, d);
-	ASSERT_EQ(1U << VFM_HW_SOURCE, d->sources);
+	ASSERT_EQ(1U << vfm_hw()->source, d->sources);
 	d = cap_device(cap, vfm_mock_group(0));
 	ASSERT_NE(NULL, d);
 	ASSERT_EQ(0, d->sources);
@@ -381,9 +406,11 @@ TEST_F(fault, a_source_is_advertised_only_where_faults_arrive)
 
 #if defined(__x86_64__)
 /*
- * The x86 guests' fourth edu device sits behind a PCIe-to-PCI bridge,
+ * The VT-d guests' fourth edu device sits behind a PCIe-to-PCI bridge,
  * which forwards its DMA with the requester ID (secondary bus, 00.0): the
  * fault record names that alias, and reaches the device's container.
+ * (QEMU's AMD-Vi cannot translate a device behind a bridge: see
+ * machines/x86_64-amdvi.)
  */
 TEST_F(fault, a_fault_with_a_dma_alias_reaches_the_device_behind_the_bridge)
 {
@@ -395,6 +422,7 @@ TEST_F(fault, a_fault_with_a_dma_alias_reaches_the_device_behind_the_bridge)
 	uint32_t seg, rid, i;
 	int n;
 
+	VFM_REQUIRE(return, VFM_NEED_IOMMU, .what = "VT-d");
 	VFM_REQUIRE(return, VFM_NEED_EDU, .n = 4);
 	ASSERT_EQ(0, vfm_ctx_open(&other, &mirror, 0));
 	ASSERT_EQ(0, vfm_ctx_attach_edu(&other, 3));
@@ -411,7 +439,7 @@ TEST_F(fault, a_fault_with_a_dma_alias_reaches_the_device_behind_the_bridge)
 		if (cap->devices[i].rid == rid)
 			d = &cap->devices[i];
 	ASSERT_NE(NULL, d);
-	ASSERT_EQ(1U << VFM_HW_SOURCE, d->sources);
+	ASSERT_EQ(1U << vfm_hw()->source, d->sources);
 	free(info);
 
 	ASSERT_EQ(0, vfm_edu_dma(edu, IOVA_NONE, 4, false));
@@ -422,7 +450,7 @@ TEST_F(fault, a_fault_with_a_dma_alias_reaches_the_device_behind_the_bridge)
 	ASSERT_EQ(rid, self->rec[0].rid);
 	ASSERT_EQ(rid & 0xff00, self->rec[0].sid);
 	ASSERT_EQ(edu->group_id, self->rec[0].group);
-	ASSERT_EQ(VFM_HW_REASON_READ, self->rec[0].reason);
+	ASSERT_EQ(vfm_hw()->reason_read, self->rec[0].reason);
 	/* Not in the fixture's container. */
 	ASSERT_EQ(0, vfm_read_faults(self->ctx.container, self->rec, NREC,
 				     NULL, NULL));

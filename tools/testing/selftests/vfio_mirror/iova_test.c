@@ -9,6 +9,7 @@
  * vfio_iommu_type1 and vfio-mirror; what only vfio-mirror has, on its own.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -153,6 +154,80 @@ static int set_eventfd(int container, uint32_t argsz, uint32_t flags,
 
 	return ioctl(container, VFIO_MIRROR_IOMMU_SET_EVENTFD, &arg) ?
 		-errno : 0;
+}
+
+/* Take [@s, @l] out of the @n ranges of @r (room for 16); the new count. */
+static int ranges_cut(struct vfio_iova_range *r, int n, uint64_t s, uint64_t l)
+{
+	struct vfio_iova_range out[16];
+	int i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		if (l < r[i].start || s > r[i].end) {
+			if (m < 16)
+				out[m++] = r[i];
+			continue;
+		}
+		if (s > r[i].start && m < 16)
+			out[m++] = (struct vfio_iova_range){ r[i].start, s - 1 };
+		if (l < r[i].end && m < 16)
+			out[m++] = (struct vfio_iova_range){ l + 1, r[i].end };
+	}
+	memcpy(r, out, m * sizeof(*r));
+	return m;
+}
+
+/*
+ * A real device's ranges: the guest IOMMU's aperture (VFM_APERTURE_END,
+ * from the machine file: AMD-Vi's v1 page table reaches 2^64 - 1, QEMU
+ * 7.2's VT-d 2^39 - 1) minus the reserved regions the kernel lists for
+ * the device's group, direct-relaxable ones aside.  Among them is the
+ * range of the x86 interrupt address (msi), and on AMD-Vi the
+ * HyperTransport range below 1 TiB (reserved).  A map of the first or
+ * the last page of each is refused.
+ */
+TEST_F(iova, the_ranges_are_the_aperture_minus_the_groups_regions)
+{
+	struct vfio_iova_range want[16] = { { 0, 0 } }, got[16];
+	unsigned long long s, l, end, holes[16][2];
+	int c = self->ctx.container, nw = 1, nh = 0, i;
+	char path[96], type[32];
+	bool msi = false;
+	FILE *f;
+
+	VFM_REQUIRE(return, VFM_NEED_FACT, .what = "VFM_APERTURE_END");
+	end = strtoull(getenv("VFM_APERTURE_END"), NULL, 0);
+	want[0].end = end;
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/iommu_groups/%d/reserved_regions",
+		 self->ctx.edu[0].group_id);
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	while (nh < 16 &&
+	       fscanf(f, "%llx %llx %31s", &s, &l, type) == 3) {
+		TH_LOG("%#018llx %#018llx %s", s, l, type);
+		if (!strcmp(type, "direct-relaxable"))
+			continue;
+		msi |= !strcmp(type, "msi");
+		nw = ranges_cut(want, nw, s, l);
+		holes[nh][0] = s;
+		holes[nh++][1] = l;
+	}
+	fclose(f);
+	ASSERT_TRUE(msi);
+
+	ASSERT_EQ(nw, vfm_iova_ranges(c, got, 16));
+	for (i = 0; i < nw; i++) {
+		ASSERT_EQ(want[i].start, got[i].start);
+		ASSERT_EQ(want[i].end, got[i].end);
+	}
+	for (i = 0; i < nh; i++) {
+		if (holes[i][0] > end)
+			continue;
+		ASSERT_EQ(-EINVAL, vfm_map(c, holes[i][0], self->buf, PG, RW));
+		ASSERT_EQ(-EINVAL, vfm_map(c, (holes[i][1] & ~(PG - 1)),
+					   self->buf, PG, RW));
+	}
 }
 
 TEST(a_vmm_learns_that_the_ranges_changed)

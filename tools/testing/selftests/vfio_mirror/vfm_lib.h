@@ -101,28 +101,46 @@ static inline int vfm_wrap_err(const struct vfm_backend *b, int ret)
 #define VFM_MSI_TRANSLATED	VFIO_MIRROR_MSI_WINDOW_TRANSLATED
 #endif
 
-/*
- * The fault producer of the test guests' own IOMMU and the reasons it
- * gives for a read of an unmapped IOVA and for a write to a read-only
- * page: the VT-d Fault Reasons 6 and 5, the SMMUv3 events F_TRANSLATION
- * and F_PERMISSION.  QEMU's VT-d collapses the faults of a DMA into one
- * record while it is pending; its SMMUv3 raises one event per 4 bytes.
+/**
+ * struct vfm_hw - the test guest's own IOMMU, as the fault chain reports
+ *	the edu device's DMA faults through it
+ * @name: "VT-d", "AMD-Vi" or "SMMUv3".
+ * @unit: the prefix of its units' names in /sys/class/iommu.
+ * @source: the VFIO_MIRROR_FAULT_SOURCE_* of its records.
+ * @producer: the fault chain producer that reads its faults.
+ * @reason_read: the reason given for a read of an unmapped IOVA: the VT-d
+ *	Fault Reason 6, the SMMUv3 event F_TRANSLATION; 0 for AMD-Vi, whose
+ *	faults reach the chain through report_iommu_fault(), which has none.
+ * @reason_write: for a write to a read-only page: Fault Reason 5,
+ *	F_PERMISSION, 0.
+ * @bytes_per_record: a faulting DMA is this many bytes a record: QEMU's
+ *	SMMUv3 and AMD-Vi refuse (and log) each 4-byte access of a DMA;
+ *	0 for one record a DMA (QEMU's VT-d collapses a DMA's faults into
+ *	its one fault record while that is pending).
+ * @raw_len: the length of the hardware record a record carries.
+ * @drops: the unit drops faults it has no room for, uncounted, and says
+ *	only that it overflowed (hw_overflows): AMD-Vi, whose event log
+ *	holds 511 events (Linux's 512 entries, one always free), fewer
+ *	than a long faulting DMA makes.
  */
-#if defined(__x86_64__)
-#define VFM_HW_SOURCE		VFIO_MIRROR_FAULT_SOURCE_VTD
-#define VFM_HW_PRODUCER		"vtd"
-#define VFM_HW_REASON_READ	0x06
-#define VFM_HW_REASON_WRITE	0x05
-#define VFM_HW_RECORDS(bytes)	((bytes) > 0)
-#define VFM_HW_RAW_LEN		16
-#elif defined(__aarch64__)
-#define VFM_HW_SOURCE		VFIO_MIRROR_FAULT_SOURCE_SMMUV3
-#define VFM_HW_PRODUCER		"smmuv3"
-#define VFM_HW_REASON_READ	0x10
-#define VFM_HW_REASON_WRITE	0x13
-#define VFM_HW_RECORDS(bytes)	(((bytes) + 3) / 4)
-#define VFM_HW_RAW_LEN		32
-#endif
+struct vfm_hw {
+	const char *name;
+	const char *unit;
+	uint32_t source;
+	const char *producer;
+	uint32_t reason_read, reason_write;
+	unsigned int bytes_per_record;
+	uint32_t raw_len;
+	bool drops;
+};
+
+/*
+ * The guest's IOMMU, by the names of its units; one named "none" if it
+ * is none of these (its producer "none" has no counters).
+ */
+const struct vfm_hw *vfm_hw(void);
+/* The number of records a faulting DMA of @bytes bytes makes. */
+int vfm_hw_records(int bytes);
 
 /* QEMU's educational PCI device (hw/misc/edu.c), BAR0 registers. */
 #define EDU_VENDOR		0x1234
@@ -142,7 +160,10 @@ static inline int vfm_wrap_err(const struct vfm_backend *b, int ret)
  * exactly at its end, so transfers stay one byte short.
  */
 #define EDU_DMA_MAX		4095
-/* The device masks DMA addresses to 28 bits. */
+/*
+ * The device masks DMA addresses to 28 bits, unless the machine gives it
+ * a 64-bit dma_mask (a QEMU 10.0 property) and says so with VFM_IOVA_64.
+ */
 #define EDU_IOVA_LIMIT		0x10000000ULL
 
 #define VFM_MAX_EDU		4
@@ -435,6 +456,15 @@ void *vfm_alloc(size_t size);
 void vfm_free(void *p, size_t size);
 void vfm_fill(void *p, size_t size, uint32_t seed);
 bool vfm_untouched(const void *p, size_t size);
+/*
+ * Two pages at adjacent user addresses whose frames are not adjacent (a
+ * memfd's pages mapped in another order, so that the first page's frame
+ * plus one is neither): the 8 KiB region, at @where if not NULL, or NULL.
+ * vfm_pinned_pages(): how many pages of @p..@p + @size are pinned for
+ * DMA (by the mock module's look at each frame), or -errno.
+ */
+char *vfm_two_runs(char *where);
+int vfm_pinned_pages(const char *p, uint64_t size);
 
 /* The mock IOMMU module's controls have a header of their own. */
 #include "vfm_mock.h"

@@ -113,6 +113,76 @@ bool vfm_untouched(const void *p, size_t size)
 	return true;
 }
 
+char *vfm_two_runs(char *where)
+{
+	const size_t pg = 4096;
+	uint64_t phys[4];
+	char *all, *p = NULL;
+	int fd, i, other = -1;
+
+	fd = memfd_create("vfm-two-runs", 0);
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, 4 * pg))
+		goto out;
+	all = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (all == MAP_FAILED)
+		goto out;
+	for (i = 0; i < 4; i++) {
+		all[i * pg] = i;
+		phys[i] = vfm_phys_of(all + i * pg);
+	}
+	/* Page 0 first, then one whose frame does not follow page 0's. */
+	for (i = 1; i < 4 && other < 0; i++)
+		if (phys[0] && phys[i] && phys[i] != phys[0] + pg &&
+		    phys[i] + pg != phys[0])
+			other = i;
+	munmap(all, 4 * pg);
+	if (other < 0)
+		goto out;
+	p = mmap(where, 2 * pg, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | (where ? MAP_FIXED : 0), fd, 0);
+	if (p == MAP_FAILED) {
+		p = NULL;
+		goto out;
+	}
+	if (mmap(p + pg, pg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 fd, other * pg) != p + pg) {
+		munmap(p, 2 * pg);
+		p = NULL;
+		goto out;
+	}
+	/* A read maps each page here: then its frame is known. */
+	(void)*(volatile char *)p;
+	(void)*(volatile char *)(p + pg);
+	if (!vfm_phys_of(p) || !vfm_phys_of(p + pg) ||
+	    vfm_phys_of(p) + pg == vfm_phys_of(p + pg)) {
+		munmap(p, 2 * pg);
+		p = NULL;
+	}
+out:
+	close(fd);
+	return p;
+}
+
+int vfm_pinned_pages(const char *p, uint64_t size)
+{
+	uint64_t off, phys;
+	int n = 0, ret;
+	bool pinned;
+
+	for (off = 0; off < size; off += 4096) {
+		phys = vfm_phys_of(p + off);
+		if (!phys)
+			return -EFAULT;
+		ret = vfm_mock_page(phys, &pinned);
+		if (ret < 0)
+			return ret;
+		n += pinned;
+	}
+	return n;
+}
+
 void vfm_fill(void *p, size_t size, uint32_t seed)
 {
 	uint32_t *w = p;

@@ -60,6 +60,10 @@
  * @VFM_NEED_VIOMMU: the nested guest of viommu_test booted with its vIOMMU
  *	on (VFM_L2_DMAR=1), not in VFIO's no-IOMMU mode.
  * @VFM_NEED_NO_VIOMMU: the nested guest booted in VFIO's no-IOMMU mode.
+ * @VFM_NEED_IOMMU: the guest's own IOMMU is .what (struct vfm_hw's name):
+ *	a test of one IOMMU's fault reports skips on the others.
+ * @VFM_NEED_IOVA_END_2_64: backend .b serves mappings and apertures that
+ *	end at 2^64 (AMD-Vi's), which type1 6.12 does not.
  */
 enum vfm_need_what {
 	VFM_NEED_BACKEND,
@@ -79,6 +83,8 @@ enum vfm_need_what {
 	VFM_NEED_PIN_UNDER_DRIVER_LOCK,
 	VFM_NEED_VIOMMU,
 	VFM_NEED_NO_VIOMMU,
+	VFM_NEED_IOMMU,
+	VFM_NEED_IOVA_END_2_64,
 };
 
 /**
@@ -169,6 +175,10 @@ static inline const char *vfm_need_unsupported(const struct vfm_need *w)
 		if (vfm_is_type1(w->b))
 			return "type1 6.12 inverts the lock order here";
 		break;
+	case VFM_NEED_IOVA_END_2_64:
+		if (vfm_is_type1(w->b))
+			return "type1 6.12 never unmaps nor unpins a mapping ending at 2^64";
+		break;
 	default:
 		break;
 	}
@@ -205,6 +215,14 @@ static inline bool vfm_require(struct __test_metadata *_metadata,
 			SKIP(return false, "this boot of the nested guest has no vIOMMU");
 		if (w->need == VFM_NEED_NO_VIOMMU && on)
 			SKIP(return false, "this boot of the nested guest translates");
+		return true;
+	}
+	if (w->need == VFM_NEED_IOMMU) {
+		const struct vfm_hw *hw = vfm_hw();
+
+		if (strcmp(hw->name, w->what))
+			SKIP(return false, "this guest's IOMMU is %s, not %s",
+			     hw->name, w->what);
 		return true;
 	}
 	if (w->need == VFM_NEED_FACT) {

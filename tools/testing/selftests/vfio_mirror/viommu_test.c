@@ -288,7 +288,7 @@ static long long summary(const char *out, const char *after)
 TEST_F_TIMEOUT(viommu, host_faults_reach_the_nested_guests_dmar_driver,
 	       BOOT_SECONDS + 60)
 {
-	const char *chain = VFM_HW_PRODUCER;
+	const char *chain = vfm_hw()->producer;
 	long long seen = vfm_chain_counter(chain, "seen");
 	long long delivered = vfm_chain_counter(chain, "delivered");
 	long long unclaimed = vfm_chain_counter(chain, "unclaimed");
