@@ -33,13 +33,13 @@
  * AMD-Vi's overflows.  AMD-Vi reports faults in its event log, a ring in
  * memory that its driver's event thread reads, calling
  * report_iommu_fault() for each DMA fault.  When the ring is full the
- * unit drops further events, uncounted, and sets EventOverflow; the
- * thread, once it has read what the log holds, calls
+ * unit drops further events, uncounted, sets EventOverflow and stops
+ * logging; the thread, once it has read what the log holds, calls
  * amd_iommu_restart_event_logging() (drivers/iommu/amd/init.c, reached
- * through a pointer) to clear it.  Hook: a kprobe on that function,
- * whose handler counts an overflow (hw_overflows), as VT-d's Primary
- * Fault Overflow is counted: the VMM learns that faults were lost, not
- * how many.  It counts every AMD-Vi unit's overflows, whether or not
+ * through a pointer) to start it again.  Hook: a kprobe on that
+ * function, whose handler counts an overflow (hw_overflows), as VT-d's
+ * Primary Fault Overflow is counted: an operator learns that faults were
+ * lost, not how many.  It counts every AMD-Vi unit's overflows, whether or not
  * ivhd is on the allow-list.  Reads: nothing but the call.  Races:
  * none; the counter is atomic.  Loss: a call kprobes skips is counted in
  * hook_missed.  Unhook: unregister_kprobe(), which waits for handlers in
