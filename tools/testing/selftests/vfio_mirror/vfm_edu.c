@@ -45,8 +45,8 @@ int vfm_edu_find(char bdfs[][32], int max)
 	return vfm_pci_find(EDU_VENDOR, EDU_DEVICE, bdfs, max);
 }
 
-int vfm_pci_find(unsigned int vendor, unsigned int device, char bdfs[][32],
-		 int max)
+int pci_find_driver(unsigned int vendor, unsigned int device,
+		    const char *driver, char bdfs[][32], int max)
 {
 	char path[PATH_MAX], link[PATH_MAX];
 	struct dirent *de;
@@ -69,13 +69,19 @@ int vfm_pci_find(unsigned int vendor, unsigned int device, char bdfs[][32],
 		if (len < 0)
 			continue;
 		link[len] = 0;
-		if (strcmp(strrchr(link, '/') + 1, "vfio-pci"))
+		if (strcmp(strrchr(link, '/') + 1, driver))
 			continue;
 		snprintf(bdfs[n++], 32, "%.31s", de->d_name);
 	}
 	closedir(d);
 	qsort(bdfs, n, 32, cmp_bdf);
 	return n;
+}
+
+int vfm_pci_find(unsigned int vendor, unsigned int device, char bdfs[][32],
+		 int max)
+{
+	return pci_find_driver(vendor, device, "vfio-pci", bdfs, max);
 }
 
 int vfm_group_id(const char *bdf)
@@ -104,57 +110,64 @@ static int vfm_config_rw(struct vfm_edu *edu, void *buf, size_t len,
 	return n == (ssize_t)len ? 0 : -EIO;
 }
 
-int vfm_edu_open(struct vfm_edu *edu, int group_fd, const char *bdf)
+int vfm_pci_open(struct vfm_edu *dev, int group_fd, const char *bdf)
 {
 	struct vfio_region_info reg = { .argsz = sizeof(reg) };
 	uint16_t cmd;
 	int ret;
 
-	memset(edu, 0, sizeof(*edu));
-	edu->device_fd = -1;
-	snprintf(edu->bdf, sizeof(edu->bdf), "%s", bdf);
-	edu->group_id = vfm_group_id(bdf);
+	memset(dev, 0, sizeof(*dev));
+	dev->device_fd = -1;
+	snprintf(dev->bdf, sizeof(dev->bdf), "%s", bdf);
+	dev->group_id = vfm_group_id(bdf);
 
-	edu->device_fd = ioctl(group_fd, VFIO_GROUP_GET_DEVICE_FD, bdf);
-	if (edu->device_fd < 0)
+	dev->device_fd = ioctl(group_fd, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	if (dev->device_fd < 0)
 		return -errno;
 
 	reg.index = VFIO_PCI_CONFIG_REGION_INDEX;
-	if (ioctl(edu->device_fd, VFIO_DEVICE_GET_REGION_INFO, &reg))
+	if (ioctl(dev->device_fd, VFIO_DEVICE_GET_REGION_INFO, &reg))
 		goto err;
-	edu->config_offset = reg.offset;
+	dev->config_offset = reg.offset;
 
 	reg.index = VFIO_PCI_BAR0_REGION_INDEX;
-	if (ioctl(edu->device_fd, VFIO_DEVICE_GET_REGION_INFO, &reg))
+	if (ioctl(dev->device_fd, VFIO_DEVICE_GET_REGION_INFO, &reg))
 		goto err;
-	edu->bar0_size = reg.size;
-	edu->bar0 = mmap(NULL, reg.size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 edu->device_fd, reg.offset);
-	if (edu->bar0 == MAP_FAILED) {
-		edu->bar0 = NULL;
+	dev->bar0_size = reg.size;
+	dev->bar0 = mmap(NULL, reg.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 dev->device_fd, reg.offset);
+	if (dev->bar0 == MAP_FAILED) {
+		dev->bar0 = NULL;
 		goto err;
 	}
 
 	/* The device may only master the bus once told to. */
-	ret = vfm_config_rw(edu, &cmd, sizeof(cmd), PCI_COMMAND, false);
+	ret = vfm_config_rw(dev, &cmd, sizeof(cmd), PCI_COMMAND, false);
 	if (!ret) {
 		cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
-		ret = vfm_config_rw(edu, &cmd, sizeof(cmd), PCI_COMMAND, true);
+		ret = vfm_config_rw(dev, &cmd, sizeof(cmd), PCI_COMMAND, true);
 	}
-	if (ret) {
-		vfm_edu_close(edu);
+	if (ret)
+		vfm_edu_close(dev);
+	return ret;
+
+err:
+	ret = -errno;
+	vfm_edu_close(dev);
+	return ret;
+}
+
+int vfm_edu_open(struct vfm_edu *edu, int group_fd, const char *bdf)
+{
+	int ret = vfm_pci_open(edu, group_fd, bdf);
+
+	if (ret)
 		return ret;
-	}
 	if (vfm_mmio_read32(edu->bar0, EDU_REG_ID) >> 16 != 0x0100) {
 		vfm_edu_close(edu);
 		return -ENODEV;
 	}
 	return 0;
-
-err:
-	ret = -errno;
-	vfm_edu_close(edu);
-	return ret;
 }
 
 /* A BAR with nothing open or mapped. */

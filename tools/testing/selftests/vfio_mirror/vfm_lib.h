@@ -241,6 +241,13 @@ int vfm_module_unload(const char *name);
 int vfm_attach(int container, int group_fd);
 int vfm_set_iommu(int container, const struct vfm_backend *b);
 
+/*
+ * Open the vfio-pci device @bdf of the group @group_fd: its config space,
+ * BAR0 mapped, memory decoding and bus mastering on.  struct vfm_edu
+ * serves any device so opened; vfm_edu_close() closes it.
+ */
+int vfm_pci_open(struct vfm_edu *dev, int group_fd, const char *bdf);
+
 /* The edu device. */
 int vfm_edu_open(struct vfm_edu *edu, int group_fd, const char *bdf);
 void vfm_edu_close(struct vfm_edu *edu);

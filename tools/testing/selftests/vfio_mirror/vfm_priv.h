@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the helpers' files share among themselves, and no test uses:
- * reading and writing small files of sysfs, debugfs and procfs.
+ * reading and writing small files of sysfs, debugfs and procfs, finding
+ * PCI devices by driver.
  */
 #ifndef VFM_PRIV_H
 #define VFM_PRIV_H
@@ -16,6 +17,12 @@ int write_file(const char *path, const char *val);
 long long status_field(const char *path, const char *key);
 /* The number after " @key " in @line, or -1. */
 long long line_field(const char *line, const char *key);
+/*
+ * The PCI devices @vendor:@device bound to @driver, by address, as
+ * vfm_pci_find() finds those on vfio-pci.
+ */
+int pci_find_driver(unsigned int vendor, unsigned int device,
+		    const char *driver, char bdfs[][32], int max);
 /* A hex attribute of a PCI device in sysfs, or -1. */
 long read_hex(const char *bdf, const char *name);
 
