@@ -289,6 +289,42 @@ static inline void vfm_mmio_write64(uint8_t *bar, unsigned int reg,
 }
 
 /*
+ * SR-IOV: the virtual functions of QEMU's igb (an 82576), its PF bound to
+ * Linux's igb driver as on a host, its VFs to vfio-pci.
+ *
+ * vfm_sriov_pf(): the first igb PF on the igb driver, in @bdf; 0 or
+ * -ENODEV.  vfm_sriov_enable(): bring the PF's link up (its driver answers
+ * the VFs' mailbox only then), give it @n VFs if it has not, without
+ * probing their drivers, and bind each to vfio-pci; 0 or -errno.
+ * vfm_sriov_disable(): remove them all (sriov_numvfs 0), which waits until
+ * their users close them.  vfm_vf_find(): the VFs on vfio-pci, by address.
+ *
+ * vfm_vf_open(): vfm_pci_open() and a reset request through the VF's
+ * mailbox, which the PF answers by enabling the VF's transmit queues.
+ * vfm_vf_tx(): transmit one frame from @buf_iova through the VF's queue 0
+ * with its ring at @ring_iova, mapped at @ring in this process: 0 once
+ * the device wrote the descriptor back (its DD bit), -ETIMEDOUT if not
+ * within a second (the ring's read failed).  The device writes it back
+ * even when the frame's read failed: QEMU then sends what its bounce
+ * buffer held, and only the IOMMU's fault tells.
+ * vfm_vf_frame(): a 60-byte frame at @buf, to a unicast address no one
+ * has (the PF's switch loops back no copy of it).
+ */
+#define IGB_VENDOR		0x8086
+#define IGB_PF_DEVICE		0x10c9
+#define IGB_VF_DEVICE		0x10ca
+#define VFM_MAX_VF		7
+
+int vfm_sriov_pf(char bdf[32]);
+int vfm_sriov_enable(const char *pf, int n);
+int vfm_sriov_disable(const char *pf);
+int vfm_vf_find(char bdfs[][32], int max);
+int vfm_vf_open(struct vfm_edu *vf, int group_fd, const char *bdf);
+int vfm_vf_tx(struct vfm_edu *vf, uint64_t ring_iova, void *ring,
+	      uint64_t buf_iova);
+void vfm_vf_frame(void *buf);
+
+/*
  * A device's BAR mapped into this process, as a VMM maps one for
  * peer-to-peer DMA (a VM_PFNMAP mapping): the first device @vendor:@device
  * bound to vfio-pci, in a container of its own with backend @b, its BAR

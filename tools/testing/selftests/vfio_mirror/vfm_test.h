@@ -64,6 +64,7 @@
  *	a test of one IOMMU's fault reports skips on the others.
  * @VFM_NEED_IOVA_END_2_64: backend .b serves mappings and apertures that
  *	end at 2^64 (AMD-Vi's), which type1 6.12 does not.
+ * @VFM_NEED_SRIOV: an igb PF on Linux's igb driver, whose VFs a test makes.
  */
 enum vfm_need_what {
 	VFM_NEED_BACKEND,
@@ -85,6 +86,7 @@ enum vfm_need_what {
 	VFM_NEED_NO_VIOMMU,
 	VFM_NEED_IOMMU,
 	VFM_NEED_IOVA_END_2_64,
+	VFM_NEED_SRIOV,
 };
 
 /**
@@ -131,6 +133,10 @@ static inline const char *vfm_need_missing(const struct vfm_need *w,
 		if (vfm_emul_group(w->n) < 0)
 			snprintf(buf, len, "needs vfio_mirror_emul.ko's device %d",
 				 w->n);
+		break;
+	case VFM_NEED_SRIOV:
+		if (vfm_sriov_pf(bdfs[0]))
+			snprintf(buf, len, "needs an igb PF on the igb driver");
 		break;
 	case VFM_NEED_PROGRAM:
 	case VFM_NEED_FILE:
