@@ -208,7 +208,7 @@ TEST_F(fault, each_recorded_fault_of_a_long_dma_is_a_record)
  * AMD-Vi): every fault the producer saw was read or counted lost, and
  * the sequence numbers say the same.  VT-d and SMMUv3 see them all.
  * AMD-Vi's event log has room for 511: the unit drops the rest,
- * uncounted, and the overflow it signals is counted (hw_overflows).
+ * uncounted, and the one overflow it signals is counted (hw_overflows).
  */
 TEST_F(fault, a_hardware_storm_is_counted_exactly)
 {
@@ -238,14 +238,17 @@ TEST_F(fault, a_hardware_storm_is_counted_exactly)
 	ASSERT_EQ(d_seen, total + lost_sum);
 	ASSERT_EQ(d_seen + 1, next);
 	ASSERT_EQ(hw_lost, vfm_chain_counter(prod, "hw_lost"));
-	if (!vfm_hw()->drops) {
+	if (!vfm_hw()->log_room || want <= vfm_hw()->log_room) {
 		ASSERT_EQ(want, d_seen);
 		return;
 	}
-	ASSERT_LT(0, d_seen);
-	ASSERT_GE(want, d_seen);
-	if (d_seen < want)
-		ASSERT_LT(ovf, vfm_chain_counter(prod, "hw_overflows"));
+	/*
+	 * The device makes every fault of its DMA before the guest can
+	 * move the log's head (QEMU's edu does it all under the big QEMU
+	 * lock): the log fills, then overflows once.
+	 */
+	ASSERT_EQ(vfm_hw()->log_room, d_seen);
+	ASSERT_EQ(ovf + 1, vfm_chain_counter(prod, "hw_overflows"));
 }
 
 TEST_F(fault, another_container_sees_nothing)

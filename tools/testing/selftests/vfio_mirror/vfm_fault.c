@@ -82,16 +82,16 @@ int vfm_chain_state(const char *producer, char *buf, size_t len)
 
 static const struct vfm_hw vfm_hws[] = {
 	{ "VT-d", "dmar", VFIO_MIRROR_FAULT_SOURCE_VTD, "vtd", 0x06, 0x05,
-	  0, 16, false },
+	  0, 16, 0 },
 	{ "AMD-Vi", "ivhd", VFIO_MIRROR_FAULT_SOURCE_GENERIC, "generic", 0, 0,
-	  4, 0, true },
+	  4, 0, 511 },
 	{ "SMMUv3", "smmu3.", VFIO_MIRROR_FAULT_SOURCE_SMMUV3, "smmuv3", 0x10,
-	  0x13, 4, 32, false },
+	  0x13, 4, 32, 0 },
 };
 
 /* A guest whose IOMMU none of the above is: no hardware faults. */
 static const struct vfm_hw vfm_hw_none = {
-	"none", "", 0, "none", 0, 0, 0, 0, false
+	"none", "", 0, "none", 0, 0, 0, 0, 0
 };
 
 const struct vfm_hw *vfm_hw(void)

@@ -118,10 +118,10 @@ static inline int vfm_wrap_err(const struct vfm_backend *b, int ret)
  *	0 for one record a DMA (QEMU's VT-d collapses a DMA's faults into
  *	its one fault record while that is pending).
  * @raw_len: the length of the hardware record a record carries.
- * @drops: the unit drops faults it has no room for, uncounted, and says
- *	only that it overflowed (hw_overflows): AMD-Vi, whose event log
- *	holds 511 events (Linux's 512 entries, one always free), fewer
- *	than a long faulting DMA makes.
+ * @log_room: 0, or the faults the unit's log holds before it drops the
+ *	rest, uncounted, and says only that it overflowed (hw_overflows):
+ *	AMD-Vi, whose event log holds 511 events (Linux's 512 entries, one
+ *	always free), fewer than a long faulting DMA makes.
  */
 struct vfm_hw {
 	const char *name;
@@ -131,7 +131,7 @@ struct vfm_hw {
 	uint32_t reason_read, reason_write;
 	unsigned int bytes_per_record;
 	uint32_t raw_len;
-	bool drops;
+	unsigned int log_room;
 };
 
 /*
