@@ -39,14 +39,16 @@
  * through a pointer) to start it again.  Hook: a kprobe on that
  * function, whose handler counts an overflow (hw_overflows), as VT-d's
  * Primary Fault Overflow is counted: an operator learns that faults were
- * lost, not how many.  It counts every AMD-Vi unit's overflows, whether or not
- * ivhd is on the allow-list.  Reads: nothing but the call.  Races:
- * none; the counter is atomic.  Loss: a call kprobes skips is counted in
- * hook_missed.  Unhook: unregister_kprobe(), which waits for handlers in
- * flight.  A kernel without the function (no AMD-Vi driver) has no such
- * hook, and the state file says so; Debian's x86 kernels build the
- * driver in, so it is hooked on their Intel hosts too, where it never
- * fires.
+ * lost, not how many.  The driver calls it for each status it read with
+ * EventOverflow set; a unit with erratum ERBT1312, whose status bits may
+ * fail to clear, can show one overflow twice.  It counts every AMD-Vi
+ * unit's overflows, whether or not ivhd is on the allow-list.  Reads:
+ * nothing but the call.  Races: none; the counter is atomic.  Loss: a
+ * call kprobes skips is counted in hook_missed.  Unhook:
+ * unregister_kprobe(), which waits for handlers in flight.  A kernel
+ * without the function (no AMD-Vi driver) has no such hook, and the state
+ * file says so; Debian's x86 kernels build the driver in, so it is hooked
+ * on their Intel hosts too, where it never fires.
  */
 #include <linux/device.h>
 #include <linux/iommu.h>
