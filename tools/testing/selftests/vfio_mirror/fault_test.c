@@ -245,7 +245,8 @@ TEST_F(fault, a_hardware_storm_is_counted_exactly)
 	/*
 	 * The device makes every fault of its DMA before the guest can
 	 * move the log's head (QEMU's edu does it all under the big QEMU
-	 * lock): the log fills, then overflows once.
+	 * lock), into a log the guest has emptied: it fills, then
+	 * overflows once (the log of tools/qemu/patches/0005).
 	 */
 	ASSERT_EQ(vfm_hw()->log_room, d_seen);
 	ASSERT_EQ(ovf + 1, vfm_chain_counter(prod, "hw_overflows"));

@@ -185,6 +185,32 @@ int vfm_sriov_disable(const char *pf)
 	return pf_write(pf, "sriov_numvfs", "0");
 }
 
+/* A decimal attribute of PCI device @bdf, or -1. */
+static long read_dec(const char *bdf, const char *name)
+{
+	char path[PATH_MAX], buf[32];
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/%s", bdf, name);
+	if (read_file(path, buf, sizeof(buf)))
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
+int vfm_vf_rid(const char *pf, int i, uint32_t *rid)
+{
+	long offset = read_dec(pf, "sriov_offset");
+	long stride = read_dec(pf, "sriov_stride");
+	uint32_t segment;
+	int ret;
+
+	if (offset < 0 || stride < 0)
+		return -ENODEV;
+	ret = vfm_bdf_rid(pf, &segment, rid);
+	if (!ret)
+		*rid += offset + i * stride;
+	return ret;
+}
+
 int vfm_vf_find(char bdfs[][32], int max)
 {
 	return vfm_pci_find(IGB_VENDOR, IGB_VF_DEVICE, bdfs, max);

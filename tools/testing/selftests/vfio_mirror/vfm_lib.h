@@ -298,6 +298,8 @@ static inline void vfm_mmio_write64(uint8_t *bar, unsigned int reg,
  * probing their drivers, and bind each to vfio-pci; 0 or -errno.
  * vfm_sriov_disable(): remove them all (sriov_numvfs 0), which waits until
  * their users close them.  vfm_vf_find(): the VFs on vfio-pci, by address.
+ * vfm_vf_rid(): the requester ID of VF @i of @pf, from the PF's SR-IOV
+ * capability (its First VF Offset and VF Stride, in sysfs).
  *
  * vfm_vf_open(): vfm_pci_open() and a reset request through the VF's
  * mailbox, which the PF answers by enabling the VF's transmit queues.
@@ -319,6 +321,7 @@ int vfm_sriov_pf(char bdf[32]);
 int vfm_sriov_enable(const char *pf, int n);
 int vfm_sriov_disable(const char *pf);
 int vfm_vf_find(char bdfs[][32], int max);
+int vfm_vf_rid(const char *pf, int i, uint32_t *rid);
 int vfm_vf_open(struct vfm_edu *vf, int group_fd, const char *bdf);
 int vfm_vf_tx(struct vfm_edu *vf, uint64_t ring_iova, void *ring,
 	      uint64_t buf_iova);
