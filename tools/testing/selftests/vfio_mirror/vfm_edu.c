@@ -24,15 +24,38 @@
 
 #define SYSFS_PCI	"/sys/bus/pci/devices"
 
-/* A hex attribute of a PCI device in sysfs, or -1. */
-long read_hex(const char *bdf, const char *name)
+static long read_num(const char *bdf, const char *name, int base)
 {
 	char path[PATH_MAX], buf[64];
 
 	snprintf(path, sizeof(path), SYSFS_PCI "/%.64s/%.32s", bdf, name);
 	if (read_file(path, buf, sizeof(buf)))
 		return -1;
-	return strtol(buf, NULL, 16);
+	return strtol(buf, NULL, base);
+}
+
+long read_hex(const char *bdf, const char *name)
+{
+	return read_num(bdf, name, 16);
+}
+
+long read_dec(const char *bdf, const char *name)
+{
+	return read_num(bdf, name, 10);
+}
+
+int pci_link(const char *bdf, const char *name, char *out, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%.64s/%.32s", bdf, name);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = 0;
+	snprintf(out, len, "%s", strrchr(link, '/') + 1);
+	return 0;
 }
 
 static int cmp_bdf(const void *a, const void *b)
@@ -48,10 +71,9 @@ int vfm_edu_find(char bdfs[][32], int max)
 int pci_find_driver(unsigned int vendor, unsigned int device,
 		    const char *driver, char bdfs[][32], int max)
 {
-	char path[PATH_MAX], link[PATH_MAX];
+	char bound[64];
 	struct dirent *de;
 	int n = 0;
-	ssize_t len;
 	DIR *d;
 
 	d = opendir(SYSFS_PCI);
@@ -63,13 +85,8 @@ int pci_find_driver(unsigned int vendor, unsigned int device,
 		if (read_hex(de->d_name, "vendor") != vendor ||
 		    read_hex(de->d_name, "device") != device)
 			continue;
-		snprintf(path, sizeof(path), SYSFS_PCI "/%.32s/driver",
-			 de->d_name);
-		len = readlink(path, link, sizeof(link) - 1);
-		if (len < 0)
-			continue;
-		link[len] = 0;
-		if (strcmp(strrchr(link, '/') + 1, driver))
+		if (pci_link(de->d_name, "driver", bound, sizeof(bound)) ||
+		    strcmp(bound, driver))
 			continue;
 		snprintf(bdfs[n++], 32, "%.31s", de->d_name);
 	}
@@ -86,15 +103,10 @@ int vfm_pci_find(unsigned int vendor, unsigned int device, char bdfs[][32],
 
 int vfm_group_id(const char *bdf)
 {
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t len;
+	char group[32];
+	int ret = pci_link(bdf, "iommu_group", group, sizeof(group));
 
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/iommu_group", bdf);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len < 0)
-		return -errno;
-	link[len] = 0;
-	return atoi(strrchr(link, '/') + 1);
+	return ret ? ret : atoi(group);
 }
 
 static int vfm_config_rw(struct vfm_edu *edu, void *buf, size_t len,

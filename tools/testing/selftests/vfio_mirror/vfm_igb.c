@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,31 +117,20 @@ static int pf_write(const char *pf, const char *name, const char *val)
 /* The address of VF @i of @pf, in @bdf; 0 or -errno. */
 static int pf_virtfn(const char *pf, int i, char bdf[32])
 {
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t len;
+	char name[24];
 
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/virtfn%d", pf, i);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len < 0)
-		return -errno;
-	link[len] = 0;
-	snprintf(bdf, 32, "%.31s", strrchr(link, '/') + 1);
-	return 0;
+	snprintf(name, sizeof(name), "virtfn%d", i);
+	return pci_link(pf, name, bdf, 32);
 }
 
 /* Bind @bdf to vfio-pci, unless it is. */
 static int bind_vfio(const char *bdf)
 {
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t len;
+	char bound[64];
 	int ret;
 
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver", bdf);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len > 0) {
-		link[len] = 0;
-		return strcmp(strrchr(link, '/') + 1, "vfio-pci") ? -EBUSY : 0;
-	}
+	if (!pci_link(bdf, "driver", bound, sizeof(bound)))
+		return strcmp(bound, "vfio-pci") ? -EBUSY : 0;
 	ret = pf_write(bdf, "driver_override", "vfio-pci");
 	if (!ret)
 		ret = write_file("/sys/bus/pci/drivers_probe", bdf);
@@ -149,24 +139,24 @@ static int bind_vfio(const char *bdf)
 
 int vfm_sriov_enable(const char *pf, int n)
 {
-	char val[16], path[PATH_MAX], bdf[32];
+	char val[16], bdf[32];
+	long now;
 	int ret, i;
 
 	ret = pf_link_up(pf);
 	if (ret)
 		return ret;
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/sriov_numvfs", pf);
-	ret = read_file(path, val, sizeof(val));
-	if (ret)
-		return ret;
-	if (atoi(val) != n) {
+	now = read_dec(pf, "sriov_numvfs");
+	if (now < 0)
+		return -ENODEV;
+	if (now != n) {
 		/* A PF changes its number of VFs only from or to none. */
 		ret = vfm_sriov_disable(pf);
 		if (!ret)
 			ret = pf_write(pf, "sriov_drivers_autoprobe", "0");
 		snprintf(val, sizeof(val), "%d", n);
 		if (!ret)
-			ret = write_file(path, val);
+			ret = pf_write(pf, "sriov_numvfs", val);
 		if (ret)
 			return ret;
 	}
@@ -183,17 +173,6 @@ int vfm_sriov_enable(const char *pf, int n)
 int vfm_sriov_disable(const char *pf)
 {
 	return pf_write(pf, "sriov_numvfs", "0");
-}
-
-/* A decimal attribute of PCI device @bdf, or -1. */
-static long read_dec(const char *bdf, const char *name)
-{
-	char path[PATH_MAX], buf[32];
-
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/%s", bdf, name);
-	if (read_file(path, buf, sizeof(buf)))
-		return -1;
-	return strtol(buf, NULL, 10);
 }
 
 int vfm_vf_rid(const char *pf, int i, uint32_t *rid)
@@ -216,13 +195,19 @@ int vfm_vf_find(char bdfs[][32], int max)
 	return vfm_pci_find(IGB_VENDOR, IGB_VF_DEVICE, bdfs, max);
 }
 
-/* Poll the VF's mailbox until it shows @bit. */
-static int mbx_wait(struct vfm_edu *vf, uint32_t bit)
+/*
+ * Poll the VF's mailbox, writing @write first each time (unless 0), until
+ * @bit reads as @set.
+ */
+static int mbx_poll(struct vfm_edu *vf, uint32_t write, uint32_t bit,
+		    bool set)
 {
 	int ms;
 
 	for (ms = 0; ; ms++) {
-		if (vfm_mmio_read32(vf->bar0, VF_MAILBOX) & bit)
+		if (write)
+			vfm_mmio_write32(vf->bar0, VF_MAILBOX, write);
+		if (!!(vfm_mmio_read32(vf->bar0, VF_MAILBOX) & bit) == set)
 			return 0;
 		if (ms == WAIT_MS)
 			return -ETIMEDOUT;
@@ -233,16 +218,7 @@ static int mbx_wait(struct vfm_edu *vf, uint32_t bit)
 /* Take the message buffer: it is the VF's only while the PF's is not. */
 static int mbx_lock(struct vfm_edu *vf)
 {
-	int ms;
-
-	for (ms = 0; ; ms++) {
-		vfm_mmio_write32(vf->bar0, VF_MAILBOX, MBX_VFU);
-		if (vfm_mmio_read32(vf->bar0, VF_MAILBOX) & MBX_VFU)
-			return 0;
-		if (ms == WAIT_MS)
-			return -ETIMEDOUT;
-		usleep(1000);
-	}
+	return mbx_poll(vf, MBX_VFU, MBX_VFU, true);
 }
 
 /*
@@ -257,22 +233,19 @@ static int mbx_lock(struct vfm_edu *vf)
 static int vf_reset_once(struct vfm_edu *vf)
 {
 	uint32_t msg;
-	int ms, ret;
+	int ret;
 
 	/* Until the PF has finished resetting the VF. */
-	for (ms = 0; vfm_mmio_read32(vf->bar0, VF_MAILBOX) & MBX_RSTI; ms++) {
-		if (ms == WAIT_MS)
-			return -ETIMEDOUT;
-		usleep(1000);
-	}
-	ret = mbx_lock(vf);
+	ret = mbx_poll(vf, 0, MBX_RSTI, false);
+	if (!ret)
+		ret = mbx_lock(vf);
 	if (ret)
 		return ret;
 	vfm_mmio_write32(vf->bar0, VF_MBMEM, MSG_VF_RESET);
 	/* Sent; writing without VFU releases the buffer for the answer. */
 	vfm_mmio_write32(vf->bar0, VF_MAILBOX, MBX_REQ);
 	for (;;) {
-		if (mbx_wait(vf, MBX_PFSTS))
+		if (mbx_poll(vf, 0, MBX_PFSTS, true))
 			return -EAGAIN;
 		ret = mbx_lock(vf);
 		if (ret)

@@ -23,7 +23,13 @@ long long line_field(const char *line, const char *key);
  */
 int pci_find_driver(unsigned int vendor, unsigned int device,
 		    const char *driver, char bdfs[][32], int max);
-/* A hex attribute of a PCI device in sysfs, or -1. */
+/* A hex or decimal attribute of a PCI device in sysfs, or -1. */
 long read_hex(const char *bdf, const char *name);
+long read_dec(const char *bdf, const char *name);
+/*
+ * The last component of the target of a PCI device's sysfs link @name
+ * ("driver", "iommu_group", "virtfn0"...), in @out; 0 or -errno.
+ */
+int pci_link(const char *bdf, const char *name, char *out, size_t len);
 
 #endif /* VFM_PRIV_H */
