@@ -121,7 +121,7 @@ void vfm_dirty_mark(struct vfm_container *c, struct vfm_dma *dma,
 	lockdep_assert_held(&c->lock);
 	for (idx = start >> PAGE_SHIFT; idx <= last >> PAGE_SHIFT; idx++) {
 		if (xa_is_err(xa_store(&c->dirty, idx, xa_mk_value(0),
-				       GFP_KERNEL_ACCOUNT))) {
+				       VFM_GFP))) {
 			dma->flags |= VFM_DMA_DIRTY_ALL;
 			return;
 		}
@@ -205,7 +205,7 @@ int vfm_dirty_report(struct vfm_container *c, struct vfm_dma *dma,
 	words = DIV_ROUND_UP(nbits + shift, 64);
 	if (shift && get_user(lead, dst))
 		return -EFAULT;
-	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	buf = kmalloc(PAGE_SIZE, VFM_GFP);
 	if (!buf)
 		return -ENOMEM;
 

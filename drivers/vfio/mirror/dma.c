@@ -322,7 +322,7 @@ int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 		goto out_unlock;
 
 	ret = -ENOMEM;
-	dma = kmem_cache_zalloc(vfm_dma_cache, GFP_KERNEL_ACCOUNT);
+	dma = kmem_cache_zalloc(vfm_dma_cache, VFM_GFP);
 	if (!dma)
 		goto out_unlock;
 	dma->owner = vfm_owner_get(c);

@@ -67,7 +67,7 @@ static struct vfm_domain *vfm_domain_alloc(struct iommu_group *group)
 	struct vfm_domain *d;
 	int ret;
 
-	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
+	d = kzalloc(sizeof(*d), VFM_GFP);
 	if (!d)
 		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&d->groups);
@@ -145,7 +145,7 @@ static int vfm_map_runs_4k(struct iommu_domain *dom, dma_addr_t iova,
 		for (k = 0; k < b->runs[i].npages; k++) {
 			ret = iommu_map(dom, iova + done,
 					PFN_PHYS(b->runs[i].pfn + k), PAGE_SIZE,
-					prot, GFP_KERNEL_ACCOUNT);
+					prot, VFM_GFP);
 			if (ret) {
 				vfm_unmap_range(dom, iova, done);
 				return ret;
@@ -200,7 +200,7 @@ static int vfm_map_runs(struct iommu_domain *dom, dma_addr_t iova,
 					    b->runs[i + k].npages << PAGE_SHIFT,
 					    0);
 			ret = iommu_map_sg(dom, iova + done, b->sg, n, prot,
-					   GFP_KERNEL_ACCOUNT);
+					   VFM_GFP);
 			if (ret < 0)
 				goto unwind;
 			done += ret;
@@ -213,7 +213,7 @@ static int vfm_map_runs(struct iommu_domain *dom, dma_addr_t iova,
 		}
 		ret = iommu_map(dom, iova + done, PFN_PHYS(b->runs[i].pfn),
 				(u64)b->runs[i].npages << PAGE_SHIFT, prot,
-				GFP_KERNEL_ACCOUNT);
+				VFM_GFP);
 		if (ret)
 			goto unwind;
 		done += (u64)b->runs[i].npages << PAGE_SHIFT;
@@ -530,7 +530,7 @@ int vfm_domain_attach_group(struct vfm_container *c,
 		goto out_unlock;
 
 	ret = -ENOMEM;
-	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
+	g = kzalloc(sizeof(*g), VFM_GFP);
 	if (!g)
 		goto out_unlock;
 	g->iommu_group = iommu_group;

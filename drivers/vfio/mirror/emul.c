@@ -90,7 +90,7 @@ int vfm_emul_attach_group(struct vfm_container *c,
 	if (vfm_emul_find(c, iommu_group))
 		goto out;
 	ret = -ENOMEM;
-	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
+	g = kzalloc(sizeof(*g), VFM_GFP);
 	if (!g)
 		goto out;
 	g->iommu_group = iommu_group;
@@ -326,7 +326,7 @@ static int vfm_emul_pin_new(struct vfm_container *c, struct vfm_dma *dma,
 		return got < 0 ? got : -EFAULT;
 
 	ret = -ENOMEM;
-	pin = kmalloc(sizeof(*pin), GFP_KERNEL_ACCOUNT);
+	pin = kmalloc(sizeof(*pin), VFM_GFP);
 	if (!pin)
 		goto out_unpin;
 	pin->pfn = page_to_pfn(*page);
@@ -338,7 +338,7 @@ static int vfm_emul_pin_new(struct vfm_container *c, struct vfm_dma *dma,
 			goto out_free;
 	}
 	ret = xa_err(xa_store(&c->pins, iova >> PAGE_SHIFT, pin,
-			      GFP_KERNEL_ACCOUNT));
+			      VFM_GFP));
 	if (ret)
 		goto out_uncharge;
 	if (charge && !pin->rsvd)

@@ -277,7 +277,7 @@ int vfm_fault_init(struct vfm_container *c)
 	mutex_init(&q->read_lock);
 	INIT_DELAYED_WORK(&q->lost_work, vfm_fault_lost_work);
 	q->len = clamp(READ_ONCE(vfm_fault_queue_len), 1U, 65536U);
-	q->ring = kvcalloc(q->len, sizeof(*q->ring), GFP_KERNEL_ACCOUNT);
+	q->ring = kvcalloc(q->len, sizeof(*q->ring), VFM_GFP);
 	return q->ring ? 0 : -ENOMEM;
 }
 
@@ -351,10 +351,10 @@ static int vfm_fault_route_add(struct device *dev, void *data)
 	struct vfm_group *g = data;
 	struct vfm_fault_route *rt;
 
-	rt = kzalloc(sizeof(*rt), GFP_KERNEL_ACCOUNT);
+	rt = kzalloc(sizeof(*rt), VFM_GFP);
 	if (!rt)
 		return -ENOMEM;
-	rt->id = iommu_fc_devid_alloc(dev, GFP_KERNEL_ACCOUNT);
+	rt->id = iommu_fc_devid_alloc(dev, VFM_GFP);
 	if (!rt->id) {
 		kfree(rt);
 		return -ENOMEM;
@@ -602,7 +602,7 @@ long vfm_fault_read(struct vfm_container *c,
 
 	n = min(arg.count, q->len);
 	if (n) {
-		buf = kvmalloc_array(n, rsz, GFP_KERNEL);
+		buf = kvmalloc_array(n, rsz, VFM_GFP);
 		if (!buf)
 			return -ENOMEM;
 	}
@@ -693,7 +693,7 @@ int vfm_fault_add_info_cap(struct vfm_container *c, struct vfio_info_cap *caps)
 			list_for_each_entry(rt, &g->fault_routes, group_node)
 				nr++;
 
-	sorted = kvmalloc_array(nr ?: 1, sizeof(*sorted), GFP_KERNEL);
+	sorted = kvmalloc_array(nr ?: 1, sizeof(*sorted), VFM_GFP);
 	if (!sorted)
 		return -ENOMEM;
 	i = 0;

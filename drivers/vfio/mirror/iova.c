@@ -26,7 +26,7 @@ static int vfm_iova_exclude(struct vfm_iova *iova, dma_addr_t start,
 	struct vfm_iova_range *out;
 	unsigned int i, n = 0;
 
-	out = kcalloc(iova->nr + 1, sizeof(*out), GFP_KERNEL);
+	out = kcalloc(iova->nr + 1, sizeof(*out), VFM_GFP);
 	if (!out)
 		return -ENOMEM;
 
@@ -133,7 +133,7 @@ int vfm_iova_compute(struct vfm_container *c, struct vfm_group *extra_grp,
 	if ((!any && list_empty(&c->emul_groups)) || bound.start > bound.last)
 		return 0;
 
-	out->ranges = kmalloc(sizeof(*out->ranges), GFP_KERNEL);
+	out->ranges = kmalloc(sizeof(*out->ranges), VFM_GFP);
 	if (!out->ranges)
 		return -ENOMEM;
 	out->ranges[0] = bound;

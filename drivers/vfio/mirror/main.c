@@ -26,6 +26,7 @@
  * the call, and its module's lifetime across the call: only the core can,
  * by holding container->group_lock for reading around the call.
  */
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -50,10 +51,28 @@ module_param_named(disable_hugepages, vfm_disable_hugepages, bool, 0644);
 MODULE_PARM_DESC(disable_hugepages,
 		 "Map new mappings, and replays into new domains, with PAGE_SIZE IOMMU pages only (default: no)");
 
-unsigned int vfm_dma_entry_limit __read_mostly = U16_MAX;
+unsigned int vfm_dma_entry_limit __read_mostly;
 module_param_named(dma_entry_limit, vfm_dma_entry_limit, uint, 0644);
 MODULE_PARM_DESC(dma_entry_limit,
-		 "Maximum number of user DMA mappings per container (default: 65535)");
+		 "Maximum number of user DMA mappings per container; 0: as many as the host has 4 KiB pages of memory (default: 0)");
+
+/*
+ * The mappings a new container may hold.  dma_entry_limit 0: as many as
+ * the host has 4 KiB pages of memory, so that a guest whose vIOMMU has
+ * every 4 KiB page mapped on its own (caching mode) can map all of its
+ * memory.  What the mappings cost is charged to the VMM's memory cgroup
+ * (VFM_GFP), which bounds them; type1, which does not charge its
+ * mappings, bounds them by this count alone (65535).
+ */
+static unsigned int vfm_dma_limit(void)
+{
+	unsigned int limit = READ_ONCE(vfm_dma_entry_limit);
+
+	if (limit)
+		return limit;
+	return min_t(u64, (u64)totalram_pages() << (PAGE_SHIFT - 12),
+		     U32_MAX);
+}
 
 unsigned int vfm_fault_queue_len __read_mostly = 256;
 module_param_named(fault_queue_len, vfm_fault_queue_len, uint, 0644);
@@ -111,7 +130,7 @@ static void *vfm_open(unsigned long type)
 	if (type != VFIO_MIRROR_IOMMU && !vfm_claims_type(type))
 		return ERR_PTR(-EINVAL);
 
-	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	c = kzalloc(sizeof(*c), VFM_GFP);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 
@@ -129,7 +148,7 @@ static void *vfm_open(unsigned long type)
 	c->type = type;
 	c->v2 = type != VFIO_TYPE1_IOMMU;
 	c->dmas = RB_ROOT_CACHED;
-	c->dma_avail = READ_ONCE(vfm_dma_entry_limit);
+	c->dma_avail = vfm_dma_limit();
 	INIT_LIST_HEAD(&c->domains);
 	c->pgsize_bitmap = PAGE_MASK;
 	vfm_debugfs_add(c);

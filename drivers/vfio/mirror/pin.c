@@ -79,7 +79,7 @@ struct vfm_owner *vfm_owner_get(struct vfm_container *c)
 		refcount_inc(&o->users);
 		return o;
 	}
-	o = kmalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
+	o = kmalloc(sizeof(*o), VFM_GFP);
 	if (!o)
 		return NULL;
 	refcount_set(&o->users, 2);
@@ -175,9 +175,9 @@ void vfm_batch_init(struct vfm_batch *b, unsigned long npages)
 		struct page **pages;
 		struct scatterlist *sg;
 
-		runs = kvmalloc_array(cap, sizeof(*runs), GFP_KERNEL);
-		pages = kvmalloc_array(cap, sizeof(*pages), GFP_KERNEL);
-		sg = kvmalloc_array(cap, sizeof(*sg), GFP_KERNEL);
+		runs = kvmalloc_array(cap, sizeof(*runs), VFM_GFP);
+		pages = kvmalloc_array(cap, sizeof(*pages), VFM_GFP);
+		sg = kvmalloc_array(cap, sizeof(*sg), VFM_GFP);
 		if (runs && pages && sg) {
 			b->cap = cap;
 			b->runs = runs;

@@ -96,6 +96,14 @@ static_assert(sizeof(unsigned long) == sizeof(dma_addr_t) &&
 /* The last IOVA of the 64-bit IOVA space. */
 #define VFM_IOVA_MAX		((dma_addr_t)~(dma_addr_t)0)
 
+/*
+ * Every allocation a VMM's call makes, for as long as it lasts: charged to
+ * the VMM's memory cgroup, and failing with -ENOMEM past the cgroup's
+ * memory.max (or when the host is out of memory) instead of waking the OOM
+ * killer, so that a mapping too many fails as the call's error.
+ */
+#define VFM_GFP			(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL)
+
 /* Module parameters (main.c). */
 extern bool vfm_allow_unsafe_interrupts;
 extern bool vfm_disable_hugepages;

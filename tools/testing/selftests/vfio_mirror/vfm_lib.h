@@ -395,6 +395,25 @@ long vfm_vmlck_kb(void);
  */
 int vfm_memlock_bounded(long bytes);
 long long vfm_pins_outstanding(void);
+/* A field of /proc/meminfo ("MemTotal"), in kB, or -1. */
+long long vfm_meminfo_kb(const char *key);
+
+/*
+ * Memory cgroups (cgroup v2 at /sys/fs/cgroup, mounted there if it is
+ * not): vfm_memcg_available() says whether the kernel has them,
+ * vfm_memcg_make() makes the cgroup @name with memory.max @max
+ * bytes, vfm_memcg_move() moves process @pid into it, vfm_memcg_field()
+ * reads one of its numbers (@key NULL: the file's only one, as
+ * memory.current; else the one @key names, as "oom_kill" of
+ * memory.events), and vfm_memcg_remove() removes it once no process is in
+ * it.  0 or -errno; the number, or -1.
+ */
+bool vfm_memcg_available(void);
+int vfm_memcg_make(const char *name, long long max);
+int vfm_memcg_move(const char *name, int pid);
+long long vfm_memcg_field(const char *name, const char *file,
+			  const char *key);
+int vfm_memcg_remove(const char *name);
 
 /*
  * Kernel trace events (tracefs at /sys/kernel/tracing): enable or disable

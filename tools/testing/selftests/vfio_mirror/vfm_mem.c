@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Memory and its accounting: buffers, patterns, hugetlbfs pools, VmLck,
- * pins, physical addresses.
+ * pins, memory cgroups, physical addresses.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,7 +14,9 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,6 +88,75 @@ long long vfm_pins_outstanding(void)
 	if (acq < 0 || rel < 0)
 		return -1;
 	return acq - rel;
+}
+
+long long vfm_meminfo_kb(const char *key)
+{
+	return status_field("/proc/meminfo", key);
+}
+
+#define CGROUP_ROOT	"/sys/fs/cgroup"
+
+bool vfm_memcg_available(void)
+{
+	char line[256];
+	bool found = false;
+	FILE *f = fopen("/proc/cgroups", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "memory\t", 7);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+int vfm_memcg_make(const char *name, long long max)
+{
+	char path[PATH_MAX], val[32];
+	int ret;
+
+	if (access(CGROUP_ROOT "/cgroup.controllers", F_OK) &&
+	    mount("cgroup2", CGROUP_ROOT, "cgroup2", 0, NULL))
+		return -errno;
+	ret = write_file(CGROUP_ROOT "/cgroup.subtree_control", "+memory");
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), CGROUP_ROOT "/%s", name);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), CGROUP_ROOT "/%s/memory.max", name);
+	snprintf(val, sizeof(val), "%lld", max);
+	return write_file(path, val);
+}
+
+int vfm_memcg_move(const char *name, int pid)
+{
+	char path[PATH_MAX], val[32];
+
+	snprintf(path, sizeof(path), CGROUP_ROOT "/%s/cgroup.procs", name);
+	snprintf(val, sizeof(val), "%d", pid);
+	return write_file(path, val);
+}
+
+long long vfm_memcg_field(const char *name, const char *file,
+			  const char *key)
+{
+	char path[PATH_MAX], val[32];
+
+	snprintf(path, sizeof(path), CGROUP_ROOT "/%s/%s", name, file);
+	if (key)
+		return status_field(path, key);
+	if (read_file(path, val, sizeof(val)))
+		return -1;
+	return atoll(val);
+}
+
+int vfm_memcg_remove(const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), CGROUP_ROOT "/%s", name);
+	return rmdir(path) ? -errno : 0;
 }
 
 void *vfm_alloc(size_t size)

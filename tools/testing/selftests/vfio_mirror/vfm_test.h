@@ -65,6 +65,9 @@
  * @VFM_NEED_IOVA_END_2_64: backend .b serves mappings and apertures that
  *	end at 2^64 (AMD-Vi's), which type1 6.12 does not.
  * @VFM_NEED_SRIOV: an igb PF on Linux's igb driver, whose VFs a test makes.
+ * @VFM_NEED_MEMCG: memory cgroups (cgroup v2's memory controller).
+ * @VFM_NEED_MAPPINGS_BY_MEMORY: backend .b bounds a container's mappings
+ *	by the memory cgroup, not by type1's count of 65535.
  */
 enum vfm_need_what {
 	VFM_NEED_BACKEND,
@@ -87,6 +90,8 @@ enum vfm_need_what {
 	VFM_NEED_IOMMU,
 	VFM_NEED_IOVA_END_2_64,
 	VFM_NEED_SRIOV,
+	VFM_NEED_MEMCG,
+	VFM_NEED_MAPPINGS_BY_MEMORY,
 };
 
 /**
@@ -138,6 +143,10 @@ static inline const char *vfm_need_missing(const struct vfm_need *w,
 		if (vfm_sriov_pf(bdfs[0]))
 			snprintf(buf, len, "needs an igb PF on the igb driver");
 		break;
+	case VFM_NEED_MEMCG:
+		if (!vfm_memcg_available())
+			snprintf(buf, len, "needs memory cgroups");
+		break;
 	case VFM_NEED_PROGRAM:
 	case VFM_NEED_FILE:
 		if (access(w->what, w->need == VFM_NEED_PROGRAM ? X_OK : R_OK))
@@ -184,6 +193,10 @@ static inline const char *vfm_need_unsupported(const struct vfm_need *w)
 	case VFM_NEED_IOVA_END_2_64:
 		if (vfm_is_type1(w->b))
 			return "type1 6.12 never unmaps nor unpins a mapping ending at 2^64";
+		break;
+	case VFM_NEED_MAPPINGS_BY_MEMORY:
+		if (vfm_is_type1(w->b))
+			return "type1 counts mappings, 65535 (map_test checks the count)";
 		break;
 	default:
 		break;

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Mappings bounded by the VMM's memory, not by a count: vfio-mirror
+ * charges what a mapping costs to the memory cgroup of the process that
+ * makes it, fails MAP_DMA with ENOMEM when the cgroup has no room left
+ * (the OOM killer is never woken for it), and lets a container hold as
+ * many mappings as the host has 4 KiB pages, so that a guest whose
+ * vIOMMU maps each of its pages on its own (caching mode) can map all of
+ * its memory.  type1 stops at its dma_entry_limit, 65535 (map_test's
+ * entry_limit checks the count): its rows skip.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vfm_test.h"
+
+#define PG		4096ULL
+#define IOVA		0x100000000ULL	/* clear of any reserved region */
+#define RW		(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
+/* The cgroup's room: a few thousand mappings' worth, and a quick test. */
+#define MEMCG_MAX	(2 << 20)
+/* More than any fill of MEMCG_MAX can reach: a fill that ends here failed. */
+#define FILL_MAX	200000
+
+FIXTURE(memcg) {
+	struct vfm_ctx ctx;
+	char *page;
+};
+
+FIXTURE_VARIANT(memcg) {
+	struct vfm_backend b;
+};
+
+#define VFM_FIXTURE memcg
+#include "vfm_backends.h"
+
+FIXTURE_SETUP(memcg)
+{
+	VFM_REQUIRE(return, VFM_NEED_MAPPINGS_BY_MEMORY, .b = &variant->b);
+	if (!vfm_ctx_setup(_metadata, &self->ctx, &variant->b, 1))
+		return;
+	self->page = vfm_alloc(PG);
+	ASSERT_NE(NULL, self->page);
+}
+
+FIXTURE_TEARDOWN(memcg)
+{
+	vfm_ctx_close(&self->ctx);
+	if (self->page)
+		vfm_free(self->page, PG);
+}
+
+/* Map @page at one IOVA after another until MAP_DMA fails or @max. */
+static long fill(int container, char *page, long max, int *err)
+{
+	long n = 0;
+
+	*err = 0;
+	while (n < max && !*err) {
+		*err = vfm_map(container, IOVA + n * PG, page, PG, RW);
+		if (!*err)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * What the child in the cgroup does and sees, in a page it shares with
+ * its parent.  Once the cgroup is full any memory the child charges to
+ * it, a page of its own stack it writes for the first time since the
+ * fork as much as a pipe's buffer, would wake the cgroup's OOM killer:
+ * so the child touches all it will write before the parent moves it in,
+ * and then only makes ioctls and writes this page.
+ */
+struct memcg_step {
+	int go;			/* the parent: the step the child may take */
+	int done;		/* the child: the last step it took */
+	int err[2];		/* why each fill stopped */
+	long n[2];		/* mappings each fill made */
+	uint64_t unmapped[2];	/* bytes each unmap of a fill returned */
+};
+
+/* The two sides' view of each other's progress in the shared page. */
+#define STEP_READ(x)		__atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define STEP_WRITE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
+
+/* Write to the stack the child will use, so that it is its own. */
+static void touch_stack(void)
+{
+	char stack[16 * 4096];
+
+	memset(stack, 0, sizeof(stack));
+	/* The compiler may not drop the writes. */
+	__asm__ __volatile__("" : : "r" (stack) : "memory");
+}
+
+static void memcg_child(int container, char *page, struct memcg_step *st)
+{
+	struct timespec ms = { .tv_nsec = 1000000 };
+	int k;
+
+	touch_stack();
+	errno = 0;
+	STEP_WRITE(st->done, 0);
+	for (k = 0; k < 2; k++) {
+		while (STEP_READ(st->go) <= k)
+			nanosleep(&ms, NULL);
+		st->n[k] = fill(container, page, FILL_MAX, &st->err[k]);
+		if (vfm_unmap(container, IOVA, st->n[k] * PG, 0,
+			      &st->unmapped[k]))
+			st->unmapped[k] = 0;
+		STEP_WRITE(st->done, k + 1);
+	}
+	_exit(0);
+}
+
+/* Let the child take step @k, and wait until it has: 0 or -ETIMEDOUT. */
+static int memcg_step(struct memcg_step *st, int k)
+{
+	struct timespec ms = { .tv_nsec = 1000000 };
+	int i;
+
+	STEP_WRITE(st->go, k);
+	for (i = 0; i < 120000 && STEP_READ(st->done) < k; i++)
+		nanosleep(&ms, NULL);
+	return STEP_READ(st->done) < k ? -ETIMEDOUT : 0;
+}
+
+/*
+ * A process in a memory cgroup of 2 MiB maps one page again and again:
+ * MAP_DMA fails with ENOMEM once the cgroup is full, the OOM killer never
+ * runs, and after the mappings are unmapped the same room holds as many
+ * again (nothing of them stayed charged).  The container ends as it
+ * began: no mapping, no pin.
+ */
+TEST_F(memcg, a_memory_cgroup_bounds_the_mappings)
+{
+	long long pins = vfm_pins_outstanding();
+	long long maps = vfm_mirror_stat("mappings");
+	long long peak, limit, events;
+	struct memcg_step *st;
+	char name[32];
+	int status;
+	pid_t pid;
+
+	VFM_REQUIRE(return, VFM_NEED_MEMCG);
+	st = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		  -1, 0);
+	ASSERT_NE(MAP_FAILED, st);
+	st->done = -1;
+	ASSERT_TRUE(vfm_iova_usable(self->ctx.container, IOVA,
+				    IOVA + FILL_MAX * PG - 1));
+	snprintf(name, sizeof(name), "vfm-memcg-%d", getpid());
+	ASSERT_EQ(0, vfm_memcg_make(name, MEMCG_MAX));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		memcg_child(self->ctx.container, self->page, st);
+	/* The child has touched what it will write once done is 0. */
+	while (STEP_READ(st->done) < 0)
+		usleep(1000);
+	ASSERT_EQ(0, vfm_memcg_move(name, pid));
+	ASSERT_EQ(0, memcg_step(st, 1));
+	peak = vfm_memcg_field(name, "memory.current", NULL);
+	limit = vfm_memcg_field(name, "memory.max", NULL);
+	events = vfm_memcg_field(name, "memory.events", "max");
+	ASSERT_EQ(0, memcg_step(st, 2));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, vfm_memcg_field(name, "memory.events", "oom"));
+	EXPECT_EQ(0, vfm_memcg_field(name, "memory.events", "oom_kill"));
+	EXPECT_EQ(0, vfm_memcg_remove(name));
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+
+	TH_LOG("%ld and %ld mappings in %lld bytes", st->n[0], st->n[1],
+	       limit);
+	EXPECT_EQ(-ENOMEM, st->err[0]);
+	EXPECT_EQ(-ENOMEM, st->err[1]);
+	/* Thousands fit: the cgroup, not something else, stopped them. */
+	EXPECT_LT(1000, st->n[0]);
+	EXPECT_LT(0, events);
+	EXPECT_GE(limit, peak);
+	EXPECT_EQ(st->n[0] * PG, st->unmapped[0]);
+	EXPECT_EQ(st->n[1] * PG, st->unmapped[1]);
+	EXPECT_LE(st->n[0] * 9 / 10, st->n[1]);
+
+	EXPECT_EQ(maps, vfm_mirror_stat("mappings"));
+	EXPECT_EQ(pins, vfm_pins_outstanding());
+	munmap(st, PG);
+}
+
+/*
+ * One container holds more than type1's 65535 mappings: 65536 + 64 pages
+ * mapped one by one, DMA_AVAIL counting each, all unmapped at once.
+ */
+TEST_F(memcg, more_than_65535_mappings_fit_in_one_container)
+{
+	const long want = 65536 + 64;
+	long long maps = vfm_mirror_stat("mappings");
+	struct vfio_iommu_type1_info_dma_avail *cap;
+	struct vfio_iommu_type1_info *info;
+	long vmlck = vfm_vmlck_kb();
+	uint64_t unmapped = 0;
+	int c = self->ctx.container;
+	uint32_t avail;
+	long n;
+	int err;
+
+	ASSERT_EQ(0, vfm_get_info(c, &info));
+	cap = (void *)vfm_info_cap(info, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+	ASSERT_NE(NULL, cap);
+	avail = cap->avail;
+	free(info);
+	TH_LOG("DMA_AVAIL %u", avail);
+	ASSERT_LE(want, avail);
+	ASSERT_TRUE(vfm_iova_usable(c, IOVA, IOVA + want * PG - 1));
+
+	n = fill(c, self->page, want, &err);
+	ASSERT_EQ(0, err) {
+		TH_LOG("mapping %ld: %s", n, strerror(-err));
+	}
+	ASSERT_EQ(want, n);
+	ASSERT_EQ(maps + want, vfm_mirror_stat("mappings"));
+	ASSERT_EQ(0, vfm_get_info(c, &info));
+	cap = (void *)vfm_info_cap(info, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+	ASSERT_NE(NULL, cap);
+	EXPECT_EQ(avail - want, cap->avail);
+	free(info);
+
+	ASSERT_EQ(0, vfm_unmap(c, IOVA, want * PG, 0, &unmapped));
+	EXPECT_EQ(want * PG, unmapped);
+	EXPECT_EQ(maps, vfm_mirror_stat("mappings"));
+	EXPECT_EQ(vmlck, vfm_vmlck_kb());
+}
+
+TEST_HARNESS_MAIN
