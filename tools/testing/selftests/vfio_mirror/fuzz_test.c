@@ -258,6 +258,7 @@ struct fz_run {
 	struct vfm_ctx ctx;
 	uint8_t *pool;
 	uint64_t bitmap[2];
+	uint32_t avail0;	/* DMA_AVAIL of the new container */
 };
 
 static uint64_t op_iova(const struct fz_op *op, uint16_t page)
@@ -378,9 +379,10 @@ static int do_info(struct fz_run *r, uint64_t *out)
 		h = fz_hash(h, mig->pgsize_bitmap);
 		h = fz_hash(h, mig->max_dirty_bitmap_size);
 	}
+	/* The mappings taken from it: the backends start from their own. */
 	avail = (void *)vfm_info_cap(info, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
 	if (avail)
-		h = fz_hash(h, avail->avail);
+		h = fz_hash(h, r->avail0 - avail->avail);
 	free(info);
 	*out = h;
 	return 0;
@@ -602,6 +604,7 @@ static void fz_run(const struct fz_seq *seq, int n,
 		ret = vfm_ctx_attach_mock(&r.ctx, 0);
 	if (ret)
 		return fz_fail(fin, "container", ret);
+	r.avail0 = vfm_dma_avail(r.ctx.container);
 	if (seq->limit_pages) {
 		ret = vfm_memlock_bounded((vfm_vmlck_kb() * 1024) +
 					  seq->limit_pages * PG);

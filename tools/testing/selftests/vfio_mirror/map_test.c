@@ -311,21 +311,6 @@ TEST_F(map, unmap_all)
 	ASSERT_EQ(0, unmapped);
 }
 
-static uint32_t dma_avail(int container)
-{
-	struct vfio_iommu_type1_info_dma_avail *cap;
-	struct vfio_iommu_type1_info *info;
-	uint32_t avail = ~0u;
-
-	if (vfm_get_info(container, &info))
-		return avail;
-	cap = (void *)vfm_info_cap(info, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
-	if (cap)
-		avail = cap->avail;
-	free(info);
-	return avail;
-}
-
 TEST_F(map, entry_limit)
 {
 	char old[32];
@@ -342,13 +327,13 @@ TEST_F(map, entry_limit)
 				     old));
 	ASSERT_EQ(0, ret);
 
-	ASSERT_EQ(4, dma_avail(self->ctx.container));
+	ASSERT_EQ(4, vfm_dma_avail(self->ctx.container));
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, MAP(IOVA + i * PG, self->buf + i * PG, PG));
-	ASSERT_EQ(0, dma_avail(self->ctx.container));
+	ASSERT_EQ(0, vfm_dma_avail(self->ctx.container));
 	ASSERT_EQ(-ENOSPC, MAP(IOVA + 8 * PG, self->buf, PG));
 	ASSERT_EQ(0, vfm_unmap(self->ctx.container, IOVA, PG, 0, NULL));
-	ASSERT_EQ(1, dma_avail(self->ctx.container));
+	ASSERT_EQ(1, vfm_dma_avail(self->ctx.container));
 	ASSERT_EQ(0, MAP(IOVA + 8 * PG, self->buf, PG));
 }
 

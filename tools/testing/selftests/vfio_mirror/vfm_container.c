@@ -160,6 +160,21 @@ struct vfio_info_cap_header *vfm_info_cap(struct vfio_iommu_type1_info *info,
 	return NULL;
 }
 
+uint32_t vfm_dma_avail(int container)
+{
+	struct vfio_iommu_type1_info_dma_avail *cap;
+	struct vfio_iommu_type1_info *info;
+	uint32_t avail = ~0u;
+
+	if (vfm_get_info(container, &info))
+		return avail;
+	cap = (void *)vfm_info_cap(info, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+	if (cap)
+		avail = cap->avail;
+	free(info);
+	return avail;
+}
+
 int vfm_info_blob(int container, void *out, size_t len)
 {
 	struct vfio_iommu_type1_info_cap_iova_range *r;

@@ -373,6 +373,8 @@ int vfm_unmap_raw(int container, struct vfio_iommu_type1_dma_unmap *unmap);
 int vfm_get_info(int container, struct vfio_iommu_type1_info **info);
 struct vfio_info_cap_header *vfm_info_cap(struct vfio_iommu_type1_info *info,
 					  uint16_t id);
+/* The DMA_AVAIL capability's count, or ~0u when there is none. */
+uint32_t vfm_dma_avail(int container);
 /*
  * GET_INFO's page sizes then IOVA ranges, as bytes to compare: their
  * length, or -errno.
