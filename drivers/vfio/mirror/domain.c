@@ -128,6 +128,30 @@ static void vfm_unmap_range(struct iommu_domain *dom, dma_addr_t iova,
 }
 
 /*
+ * Clear what a failed map call left of [@iova, @iova + @size) in @dom.  A
+ * driver may fail a range with part of it mapped and not say so: Linux
+ * 6.12's VT-d writes a range one page table at a time and, when it cannot
+ * allocate the next table (past the VMM's memory cgroup), fails with what
+ * it wrote still there, reporting nothing mapped.  The range was free
+ * before the call, so every leaf in it is the call's: each goes, holes
+ * skipped.  An error path only, one lookup per page.
+ */
+static void vfm_clear_failed(struct iommu_domain *dom, dma_addr_t iova,
+			     u64 size)
+{
+	u64 off = 0, gone;
+
+	while (off < size) {
+		gone = 0;
+		if (iommu_iova_to_phys(dom, iova + off))
+			gone = iommu_unmap(dom, iova + off, PAGE_SIZE);
+		off += max_t(u64, gone, PAGE_SIZE);
+		if (!((off >> PAGE_SHIFT) % 512))
+			cond_resched();
+	}
+}
+
+/*
  * disable_hugepages: every page is an IOMMU page of its own, as type1
  * maps then, one iommu_map() per page (iommu_map_sg() would merge the
  * pages of a folio, and iommu_map() a run, into superpages).  On failure
@@ -168,7 +192,7 @@ static int vfm_map_runs(struct iommu_domain *dom, dma_addr_t iova,
 			struct vfm_batch *b, int prot)
 {
 	unsigned int i = 0, n, k;
-	u64 done = 0, len;
+	u64 done = 0, len, tried;
 	ssize_t ret;
 
 	if (READ_ONCE(vfm_disable_hugepages))
@@ -199,29 +223,32 @@ static int vfm_map_runs(struct iommu_domain *dom, dma_addr_t iova,
 					    pfn_to_page(b->runs[i + k].pfn),
 					    b->runs[i + k].npages << PAGE_SHIFT,
 					    0);
+			tried = len;
 			ret = iommu_map_sg(dom, iova + done, b->sg, n, prot,
 					   VFM_GFP);
 			if (ret < 0)
 				goto unwind;
 			done += ret;
 			if (WARN_ON(ret != len)) {
+				tried = len - ret;
 				ret = -EIO;
 				goto unwind;
 			}
 			i += n;
 			continue;
 		}
+		tried = (u64)b->runs[i].npages << PAGE_SHIFT;
 		ret = iommu_map(dom, iova + done, PFN_PHYS(b->runs[i].pfn),
-				(u64)b->runs[i].npages << PAGE_SHIFT, prot,
-				VFM_GFP);
+				tried, prot, VFM_GFP);
 		if (ret)
 			goto unwind;
-		done += (u64)b->runs[i].npages << PAGE_SHIFT;
+		done += tried;
 		i++;
 	}
 	return 0;
 
 unwind:
+	vfm_clear_failed(dom, iova + done, tried);
 	vfm_unmap_range(dom, iova, done);
 	return ret;
 }

@@ -76,6 +76,7 @@ static int mock_ctl_get_config(void __user *uarg)
 		.coherent = READ_ONCE(md->coherent),
 		.msi_isolated = READ_ONCE(md->msi_isolated),
 		.fail_attach = READ_ONCE(md->fail_attach),
+		.fail_partial = READ_ONCE(md->fail_partial),
 	};
 	mock_put(md);
 	return copy_to_user(uarg, &cfg, sizeof(cfg)) ? -EFAULT : 0;
@@ -93,6 +94,7 @@ static int mock_ctl_set_config(void __user *uarg)
 	if (cfg.valid & ~VFM_MOCK_CFG_ALL ||
 	    !mock_zero(cfg.reserved, sizeof(cfg.reserved)) ||
 	    cfg.coherent > 1 || cfg.msi_isolated > 1 || cfg.fail_attach > 1 ||
+	    cfg.fail_partial > 1 ||
 	    (cfg.valid & VFM_MOCK_CFG_PGSIZES && !cfg.pgsizes))
 		return -EINVAL;
 	md = mock_get(cfg.id);
@@ -122,6 +124,8 @@ static int mock_ctl_set_config(void __user *uarg)
 		mock_set_msi_isolated(md, cfg.msi_isolated);
 	if (cfg.valid & VFM_MOCK_CFG_FAIL_ATTACH)
 		WRITE_ONCE(md->fail_attach, cfg.fail_attach);
+	if (cfg.valid & VFM_MOCK_CFG_FAIL_PARTIAL)
+		WRITE_ONCE(md->fail_partial, cfg.fail_partial);
 out:
 	mutex_unlock(&md->lock);
 	mock_put(md);

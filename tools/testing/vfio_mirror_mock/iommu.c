@@ -163,16 +163,25 @@ static int mock_map_pages(struct iommu_domain *domain, unsigned long iova,
 	unsigned long first = iova >> MOCK_SHIFT;
 	unsigned long last = first + ((pgcount * pgsize) >> MOCK_SHIFT) - 1;
 	dma_addr_t base;
+	bool fail;
 	size_t i;
 	int ret;
 
-	if (atomic_read(countdown) > 0 && atomic_dec_return(countdown) == 0)
+	fail = atomic_read(countdown) > 0 && atomic_dec_return(countdown) == 0;
+	if (fail && !READ_ONCE(dom->owner->fail_partial))
 		return -EIO;
 
 	/* Nothing may be mapped there yet, not even by a larger leaf. */
 	if (mock_lookup(dom, iova, &base) ||
 	    xa_find(&dom->ptes, &first, last, XA_PRESENT))
 		return -EEXIST;
+
+	/* VT-d's half-done map: its first page stays, unreported. */
+	if (fail) {
+		ret = xa_err(xa_store(&dom->ptes, first,
+				      mock_pte(paddr, pgsize, prot), gfp));
+		return ret ?: -ENOMEM;
+	}
 
 	for (i = 0; i < pgcount; i++) {
 		ret = xa_err(xa_store(&dom->ptes, (iova >> MOCK_SHIFT),

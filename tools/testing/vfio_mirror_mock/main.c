@@ -88,6 +88,7 @@ static void mock_defaults_locked(struct mock_dev *md)
 	WRITE_ONCE(md->coherent, false);
 	WRITE_ONCE(md->fail_attach, false);
 	atomic_set(&md->fail_map_at, 0);
+	WRITE_ONCE(md->fail_partial, false);
 	mock_resv_clear_locked(md);
 	mock_fault_storm_stop_locked(md);
 }

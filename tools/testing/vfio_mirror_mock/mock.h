@@ -71,6 +71,8 @@ struct mock_resv {
  * @fail_attach: attaching the device to a paging domain fails with -EIO.
  * @fail_map_at: the N-th map_pages() from now, in a domain the device
  *	made, fails with -EIO; 0 for never.
+ * @fail_partial: that map fails as VT-d's does without a page table: it
+ *	writes its first page, does not report it, and fails with -ENOMEM.
  * @resv: reserved regions (struct mock_resv).
  * @attached: the paging domain the device is attached to, or NULL.
  * @storm: the timer of a fault storm (fault.c).
@@ -95,6 +97,7 @@ struct mock_dev {
 	bool msi_isolated;
 	bool fail_attach;
 	atomic_t fail_map_at;
+	bool fail_partial;
 	struct list_head resv;
 	struct mock_domain *attached;
 	struct hrtimer storm;

@@ -54,6 +54,10 @@ struct vfm_mock_add {
  * @coherent: 1 if its domains can enforce cache coherency.
  * @msi_isolated: 1 if its MSIs count as isolated.
  * @fail_attach: 1 if attaching it to a paging domain fails with EIO.
+ * @fail_partial: 1 if the map @fail_map_at fails as Intel VT-d's does
+ *	when it cannot allocate a page table (Linux 6.12's
+ *	__domain_mapping()): with ENOMEM, after it wrote the range's first
+ *	page, which it does not report as mapped.
  * @reserved: must be 0.
  */
 struct vfm_mock_config {
@@ -67,7 +71,8 @@ struct vfm_mock_config {
 	__u8 coherent;
 	__u8 msi_isolated;
 	__u8 fail_attach;
-	__u8 reserved[5];
+	__u8 fail_partial;
+	__u8 reserved[4];
 };
 
 #define VFM_MOCK_CFG_PGSIZES		0x1
@@ -78,7 +83,8 @@ struct vfm_mock_config {
 #define VFM_MOCK_CFG_COHERENT		0x20
 #define VFM_MOCK_CFG_MSI_ISOLATED	0x40
 #define VFM_MOCK_CFG_FAIL_ATTACH	0x80
-#define VFM_MOCK_CFG_ALL		0xff
+#define VFM_MOCK_CFG_FAIL_PARTIAL	0x100
+#define VFM_MOCK_CFG_ALL		0x1ff
 
 /**
  * struct vfm_mock_resv - VFM_MOCK_ADD_RESV: report one more reserved region

@@ -305,6 +305,44 @@ TEST_F(mirror, mappings_reach_a_2m_mock_domain_in_2m_pages)
 	hugetlb_free(huge, old);
 }
 
+/*
+ * A map the IOMMU driver leaves half done, as Linux 6.12's VT-d does when
+ * it cannot allocate a page table (past the VMM's memory cgroup): the
+ * range's first page written, nothing reported mapped, ENOMEM.  The map
+ * fails with nothing of it left in any domain, and the range can be
+ * mapped again.  Huge pages make the range one physically contiguous
+ * run, one call to the driver.
+ */
+TEST_F(mirror, a_map_the_iommu_leaves_half_done_is_cleared)
+{
+	struct vfm_ctx *ctx = &self->ctx;
+	long old, vmlck;
+	char *huge;
+
+	VFM_REQUIRE(return, VFM_NEED_CLEARS_HALF_DONE_MAPS, .b = &variant->b);
+	huge = hugetlb_alloc(_metadata, &old, NULL);
+
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FORMAT, 1));
+	/* 4 KiB pages only: the whole run goes in one map_pages(). */
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_PGSIZES, 0x1000));
+	ASSERT_EQ(0, vfm_ctx_attach_edu(ctx, 0));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
+	ASSERT_EQ(0, maplist_add(&self->ml, IOVA_SRC, self->src, 4 * PG, RD));
+	vmlck = vfm_vmlck_kb();
+
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FAIL_PARTIAL, 1));
+	ASSERT_EQ(0, vfm_mock_set(0, VFM_MOCK_CFG_FAIL_MAP_AT, 1));
+	ASSERT_EQ(-ENOMEM, vfm_map(ctx->container, IOVA_BIG, huge, 16 * PG,
+				   RW));
+	check_mock(_metadata, 0, &self->ml, PG);
+	ASSERT_EQ(vmlck, vfm_vmlck_kb());
+
+	ASSERT_EQ(0, maplist_add(&self->ml, IOVA_BIG, huge, 16 * PG, RW));
+	check_mock(_metadata, 0, &self->ml, PG);
+	check_edu(_metadata, &ctx->edu[0], self->src, huge, IOVA_BIG);
+	hugetlb_free(huge, old);
+}
+
 static char *two_runs_alloc(struct __test_metadata *_metadata, char *where)
 {
 	char *p = vfm_two_runs(where);

@@ -85,6 +85,9 @@ int vfm_mock_set(int n, uint32_t field, uint64_t val)
 	case VFM_MOCK_CFG_FAIL_ATTACH:
 		cfg.fail_attach = val;
 		break;
+	case VFM_MOCK_CFG_FAIL_PARTIAL:
+		cfg.fail_partial = val;
+		break;
 	default:
 		return -EINVAL;
 	}

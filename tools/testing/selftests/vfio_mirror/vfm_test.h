@@ -68,6 +68,8 @@
  * @VFM_NEED_MEMCG: memory cgroups (cgroup v2's memory controller).
  * @VFM_NEED_MAPPINGS_BY_MEMORY: backend .b bounds a container's mappings
  *	by the memory cgroup, not by type1's count of 65535.
+ * @VFM_NEED_CLEARS_HALF_DONE_MAPS: backend .b clears what an IOMMU driver
+ *	left mapped of a map it failed, which type1 6.12 does not.
  */
 enum vfm_need_what {
 	VFM_NEED_BACKEND,
@@ -92,6 +94,7 @@ enum vfm_need_what {
 	VFM_NEED_SRIOV,
 	VFM_NEED_MEMCG,
 	VFM_NEED_MAPPINGS_BY_MEMORY,
+	VFM_NEED_CLEARS_HALF_DONE_MAPS,
 };
 
 /**
@@ -197,6 +200,10 @@ static inline const char *vfm_need_unsupported(const struct vfm_need *w)
 	case VFM_NEED_MAPPINGS_BY_MEMORY:
 		if (vfm_is_type1(w->b))
 			return "type1 counts mappings, 65535 (map_test checks the count)";
+		break;
+	case VFM_NEED_CLEARS_HALF_DONE_MAPS:
+		if (vfm_is_type1(w->b))
+			return "type1 6.12 leaves what a driver left of a failed map";
 		break;
 	default:
 		break;
