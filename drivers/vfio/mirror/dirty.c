@@ -205,7 +205,7 @@ int vfm_dirty_report(struct vfm_container *c, struct vfm_dma *dma,
 	words = DIV_ROUND_UP(nbits + shift, 64);
 	if (shift && get_user(lead, dst))
 		return -EFAULT;
-	buf = kmalloc(PAGE_SIZE, VFM_GFP);
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 

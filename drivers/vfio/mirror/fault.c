@@ -345,16 +345,20 @@ static void vfm_fault_route_publish(struct vfm_container *c,
 	spin_unlock(&vfm_fault_routes_lock);
 }
 
-/* A route for @dev, on @g's list but not published.  Process context. */
-static int vfm_fault_route_add(struct device *dev, void *data)
+/*
+ * A route for @dev, on @g's list but not published.  Process context:
+ * the VMM's attach (VFM_GFP), or the bus notifier, in whichever task adds
+ * the device, whose memory cgroup it must not be charged to.
+ */
+static int vfm_fault_route_new(struct device *dev, struct vfm_group *g,
+			       gfp_t gfp)
 {
-	struct vfm_group *g = data;
 	struct vfm_fault_route *rt;
 
-	rt = kzalloc(sizeof(*rt), VFM_GFP);
+	rt = kzalloc(sizeof(*rt), gfp);
 	if (!rt)
 		return -ENOMEM;
-	rt->id = iommu_fc_devid_alloc(dev, VFM_GFP);
+	rt->id = iommu_fc_devid_alloc(dev, gfp);
 	if (!rt->id) {
 		kfree(rt);
 		return -ENOMEM;
@@ -363,6 +367,11 @@ static int vfm_fault_route_add(struct device *dev, void *data)
 	rt->group_id = iommu_group_id(g->iommu_group);
 	list_add_tail(&rt->group_node, &g->fault_routes);
 	return 0;
+}
+
+static int vfm_fault_route_add(struct device *dev, void *data)
+{
+	return vfm_fault_route_new(dev, data, VFM_GFP);
 }
 
 /**
@@ -491,7 +500,8 @@ static void vfm_fault_device_event(struct device *dev, bool added)
 	}
 	if (!added && found) {
 		vfm_fault_route_retire(c, found);
-	} else if (added && !found && !vfm_fault_route_add(dev, g)) {
+	} else if (added && !found &&
+		   !vfm_fault_route_new(dev, g, GFP_KERNEL)) {
 		/* Under @c's lock a registered group has finished joining. */
 		vfm_fault_route_publish(c, list_last_entry(&g->fault_routes,
 							   struct vfm_fault_route,
@@ -602,7 +612,7 @@ long vfm_fault_read(struct vfm_container *c,
 
 	n = min(arg.count, q->len);
 	if (n) {
-		buf = kvmalloc_array(n, rsz, VFM_GFP);
+		buf = kvmalloc_array(n, rsz, GFP_KERNEL);
 		if (!buf)
 			return -ENOMEM;
 	}
@@ -693,7 +703,7 @@ int vfm_fault_add_info_cap(struct vfm_container *c, struct vfio_info_cap *caps)
 			list_for_each_entry(rt, &g->fault_routes, group_node)
 				nr++;
 
-	sorted = kvmalloc_array(nr ?: 1, sizeof(*sorted), VFM_GFP);
+	sorted = kvmalloc_array(nr ?: 1, sizeof(*sorted), GFP_KERNEL);
 	if (!sorted)
 		return -ENOMEM;
 	i = 0;

@@ -26,6 +26,7 @@
  * the call, and its module's lifetime across the call: only the core can,
  * by holding container->group_lock for reading around the call.
  */
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -54,15 +55,36 @@ MODULE_PARM_DESC(disable_hugepages,
 unsigned int vfm_dma_entry_limit __read_mostly;
 module_param_named(dma_entry_limit, vfm_dma_entry_limit, uint, 0644);
 MODULE_PARM_DESC(dma_entry_limit,
-		 "Maximum number of user DMA mappings per container; 0: as many as the host has 4 KiB pages of memory (default: 0)");
+		 "Maximum number of user DMA mappings per container; 0: as many as the host has pages when the VMM's memory cgroup has a limit, else 65535 (default: 0)");
 
 /*
- * The mappings a new container may hold.  dma_entry_limit 0: as many as
- * the host has 4 KiB pages of memory, so that a guest whose vIOMMU has
- * every 4 KiB page mapped on its own (caching mode) can map all of its
- * memory.  What the mappings cost is charged to the VMM's memory cgroup
- * (VFM_GFP), which bounds them; type1, which does not charge its
- * mappings, bounds them by this count alone (65535).
+ * Whether @mm's memory cgroup, or one of its ancestors, has a memory.max:
+ * then what the container's mappings cost is bounded by it (VFM_GFP).
+ */
+static bool vfm_memcg_limited(struct mm_struct *mm)
+{
+	bool limited = false;
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *memcg, *m;
+
+	if (mem_cgroup_disabled())
+		return false;
+	memcg = get_mem_cgroup_from_mm(mm);
+	for (m = memcg; m && !limited; m = parent_mem_cgroup(m))
+		limited = READ_ONCE(m->memory.max) != PAGE_COUNTER_MAX;
+	mem_cgroup_put(memcg);
+#endif
+	return limited;
+}
+
+/*
+ * The mappings a new container may hold.  dma_entry_limit 0: for a VMM
+ * whose memory cgroup has a limit, as many as the host has pages, so that
+ * a guest whose vIOMMU has every 4 KiB page mapped on its own (caching
+ * mode) can map all of its memory, the cgroup bounding what they cost;
+ * for any other, type1's count, 65535, the only bound then on what
+ * mappings that charge no locked_vm cost (of device memory, of the zero
+ * page, in a container of mediated devices alone).
  */
 static unsigned int vfm_dma_limit(void)
 {
@@ -70,8 +92,9 @@ static unsigned int vfm_dma_limit(void)
 
 	if (limit)
 		return limit;
-	return min_t(u64, (u64)totalram_pages() << (PAGE_SHIFT - 12),
-		     U32_MAX);
+	if (!vfm_memcg_limited(current->mm))
+		return U16_MAX;
+	return min_t(unsigned long, totalram_pages(), U32_MAX);
 }
 
 unsigned int vfm_fault_queue_len __read_mostly = 256;

@@ -146,7 +146,7 @@ static int vfm_msi_add(struct vfm_msi_window **w, unsigned int *nr,
 			return 0;
 	if (*nr == *max) {
 		grown = krealloc_array(*w, 2 * *max + 2, sizeof(**w),
-				       VFM_GFP);
+				       GFP_KERNEL);
 		if (!grown)
 			return -ENOMEM;
 		*w = grown;

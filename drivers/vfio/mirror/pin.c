@@ -175,9 +175,9 @@ void vfm_batch_init(struct vfm_batch *b, unsigned long npages)
 		struct page **pages;
 		struct scatterlist *sg;
 
-		runs = kvmalloc_array(cap, sizeof(*runs), VFM_GFP);
-		pages = kvmalloc_array(cap, sizeof(*pages), VFM_GFP);
-		sg = kvmalloc_array(cap, sizeof(*sg), VFM_GFP);
+		runs = kvmalloc_array(cap, sizeof(*runs), GFP_KERNEL);
+		pages = kvmalloc_array(cap, sizeof(*pages), GFP_KERNEL);
+		sg = kvmalloc_array(cap, sizeof(*sg), GFP_KERNEL);
 		if (runs && pages && sg) {
 			b->cap = cap;
 			b->runs = runs;

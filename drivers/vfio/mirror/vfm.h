@@ -97,10 +97,13 @@ static_assert(sizeof(unsigned long) == sizeof(dma_addr_t) &&
 #define VFM_IOVA_MAX		((dma_addr_t)~(dma_addr_t)0)
 
 /*
- * Every allocation a VMM's call makes, for as long as it lasts: charged to
- * the VMM's memory cgroup, and failing with -ENOMEM past the cgroup's
+ * What a VMM's call allocates that outlives the call (mappings, page
+ * tables, fault queues, dirty bitmaps, pins, IOVA ranges): charged to the
+ * VMM's memory cgroup, and failing with -ENOMEM past the cgroup's
  * memory.max (or when the host is out of memory) instead of waking the OOM
- * killer, so that a mapping too many fails as the call's error.
+ * killer, so that a mapping too many fails as the call's error.  Scratch
+ * freed before the call returns is GFP_KERNEL: an unmap must not fail for
+ * want of it.
  */
 #define VFM_GFP			(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL)
 

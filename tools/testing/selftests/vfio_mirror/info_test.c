@@ -99,29 +99,6 @@ TEST_F(info, dma_avail_counts_down)
 	vfm_free(buf, PG);
 }
 
-/*
- * A new container may hold type1's dma_entry_limit (65535) mappings, a
- * vfio-mirror one as many as the host has 4 KiB pages of memory
- * (MemTotal / 4 KiB), when the modules' dma_entry_limit is left at its
- * default, as the guests leave it.
- */
-TEST_F(info, dma_avail_starts_at_the_default_limit)
-{
-	struct vfio_iommu_type1_info_dma_avail *cap;
-	struct vfio_iommu_type1_info *info;
-	long long memtotal;
-
-	memtotal = vfm_meminfo_kb("MemTotal");
-	ASSERT_LT(0, memtotal);
-
-	ASSERT_EQ(0, vfm_get_info(self->ctx.container, &info));
-	cap = (void *)vfm_info_cap(info, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
-	ASSERT_NE(NULL, cap);
-	EXPECT_EQ(vfm_is_type1(&variant->b) ? 65535 : memtotal / 4,
-		  cap->avail);
-	free(info);
-}
-
 TEST_F(info, iova_ranges_are_sorted_and_avoid_msi)
 {
 	struct vfio_iommu_type1_info_cap_iova_range *cap;

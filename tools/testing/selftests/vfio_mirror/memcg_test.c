@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Mappings bounded by the VMM's memory, not by a count: vfio-mirror
- * charges what a mapping costs to the memory cgroup of the process that
- * makes it, fails MAP_DMA with ENOMEM when the cgroup has no room left
- * (the OOM killer is never woken for it), and lets a container hold as
- * many mappings as the host has 4 KiB pages, so that a guest whose
- * vIOMMU maps each of its pages on its own (caching mode) can map all of
- * its memory.  type1 stops at its dma_entry_limit, 65535 (map_test's
- * entry_limit checks the count): its rows skip.
+ * charges what a mapping costs (its record, the IOMMU page tables that
+ * hold it) to the memory cgroup of the process that makes it, fails
+ * MAP_DMA with ENOMEM when the cgroup has no room left (the OOM killer is
+ * never woken for it), and lets the container of a VMM whose cgroup has a
+ * memory limit hold as many mappings as the host has pages, so that a
+ * guest whose vIOMMU maps each of its pages on its own (caching mode) can
+ * map all of its memory; without a limit, type1's 65535.  type1 stops at
+ * 65535 whatever its cgroup (map_test's entry_limit checks the count):
+ * its rows skip.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +31,9 @@
 #define MEMCG_MAX	(2 << 20)
 /* More than any fill of MEMCG_MAX can reach: a fill that ends here failed. */
 #define FILL_MAX	200000
+/* One mapping per 2 MiB of IOVA: a leaf page table each. */
+#define SPARSE		(2ULL << 20)
+#define SPARSE_MAX	4096
 
 FIXTURE(memcg) {
 	struct vfm_ctx ctx;
@@ -56,18 +63,36 @@ FIXTURE_TEARDOWN(memcg)
 		vfm_free(self->page, PG);
 }
 
-/* Map @page at one IOVA after another until MAP_DMA fails or @max. */
-static long fill(int container, char *page, long max, int *err)
+/*
+ * Map @page at IOVA, IOVA + @stride... until MAP_DMA fails or @max
+ * mappings: how many, with the error in *@err.
+ */
+static long fill(int container, char *page, uint64_t stride, long max,
+		 int *err)
 {
 	long n = 0;
 
 	*err = 0;
 	while (n < max && !*err) {
-		*err = vfm_map(container, IOVA + n * PG, page, PG, RW);
+		*err = vfm_map(container, IOVA + n * stride, page, PG, RW);
 		if (!*err)
 			n++;
 	}
 	return n;
+}
+
+/* Unmap what fill() mapped: the bytes unmapped. */
+static uint64_t unfill(int container, uint64_t stride, long n)
+{
+	uint64_t all = 0, one;
+	long i;
+
+	if (stride == PG)
+		return vfm_unmap(container, IOVA, n * PG, 0, &all) ? 0 : all;
+	for (i = 0; i < n; i++)
+		if (!vfm_unmap(container, IOVA + i * stride, PG, 0, &one))
+			all += one;
+	return all;
 }
 
 /*
@@ -81,10 +106,14 @@ static long fill(int container, char *page, long max, int *err)
 struct memcg_step {
 	int go;			/* the parent: the step the child may take */
 	int done;		/* the child: the last step it took */
-	int err[2];		/* why each fill stopped */
-	long n[2];		/* mappings each fill made */
-	uint64_t unmapped[2];	/* bytes each unmap of a fill returned */
+	int err[3];		/* why each fill stopped */
+	long n[3];		/* mappings each fill made */
+	uint64_t unmapped[3];	/* bytes each unmap of a fill returned */
 };
+
+/* The steps: pages side by side, again, then 2 MiB apart. */
+static const uint64_t memcg_stride[3] = { PG, PG, SPARSE };
+static const long memcg_max[3] = { FILL_MAX, FILL_MAX, SPARSE_MAX };
 
 /* The two sides' view of each other's progress in the shared page. */
 #define STEP_READ(x)		__atomic_load_n(&(x), __ATOMIC_ACQUIRE)
@@ -105,16 +134,17 @@ static void memcg_child(int container, char *page, struct memcg_step *st)
 	struct timespec ms = { .tv_nsec = 1000000 };
 	int k;
 
+	/* A parent that fails an assertion takes the child along. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	touch_stack();
 	errno = 0;
 	STEP_WRITE(st->done, 0);
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 3; k++) {
 		while (STEP_READ(st->go) <= k)
 			nanosleep(&ms, NULL);
-		st->n[k] = fill(container, page, FILL_MAX, &st->err[k]);
-		if (vfm_unmap(container, IOVA, st->n[k] * PG, 0,
-			      &st->unmapped[k]))
-			st->unmapped[k] = 0;
+		st->n[k] = fill(container, page, memcg_stride[k], memcg_max[k],
+				&st->err[k]);
+		st->unmapped[k] = unfill(container, memcg_stride[k], st->n[k]);
 		STEP_WRITE(st->done, k + 1);
 	}
 	_exit(0);
@@ -136,17 +166,18 @@ static int memcg_step(struct memcg_step *st, int k)
  * A process in a memory cgroup of 2 MiB maps one page again and again:
  * MAP_DMA fails with ENOMEM once the cgroup is full, the OOM killer never
  * runs, and after the mappings are unmapped the same room holds as many
- * again (nothing of them stayed charged).  The container ends as it
- * began: no mapping, no pin.
+ * again (their records were uncharged).  One mapping every 2 MiB needs a
+ * page table each, which the cgroup is charged too: far fewer fit.  The
+ * container ends as it began: no mapping, no pin.
  */
-TEST_F(memcg, a_memory_cgroup_bounds_the_mappings)
+TEST_F_TIMEOUT(memcg, a_memory_cgroup_bounds_the_mappings, 120)
 {
 	long long pins = vfm_pins_outstanding();
 	long long maps = vfm_mirror_stat("mappings");
 	long long peak, limit, events;
 	struct memcg_step *st;
 	char name[32];
-	int status;
+	int status, k;
 	pid_t pid;
 
 	VFM_REQUIRE(return, VFM_NEED_MEMCG);
@@ -155,7 +186,7 @@ TEST_F(memcg, a_memory_cgroup_bounds_the_mappings)
 	ASSERT_NE(MAP_FAILED, st);
 	st->done = -1;
 	ASSERT_TRUE(vfm_iova_usable(self->ctx.container, IOVA,
-				    IOVA + FILL_MAX * PG - 1));
+				    IOVA + SPARSE_MAX * SPARSE - 1));
 	snprintf(name, sizeof(name), "vfm-memcg-%d", getpid());
 	ASSERT_EQ(0, vfm_memcg_make(name, MEMCG_MAX));
 
@@ -168,27 +199,32 @@ TEST_F(memcg, a_memory_cgroup_bounds_the_mappings)
 		usleep(1000);
 	ASSERT_EQ(0, vfm_memcg_move(name, pid));
 	ASSERT_EQ(0, memcg_step(st, 1));
-	peak = vfm_memcg_field(name, "memory.current", NULL);
+	peak = vfm_memcg_field(name, "memory.peak", NULL);
 	limit = vfm_memcg_field(name, "memory.max", NULL);
 	events = vfm_memcg_field(name, "memory.events", "max");
-	ASSERT_EQ(0, memcg_step(st, 2));
+	for (k = 2; k <= 3; k++)
+		ASSERT_EQ(0, memcg_step(st, k));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, vfm_memcg_field(name, "memory.events", "oom"));
 	EXPECT_EQ(0, vfm_memcg_field(name, "memory.events", "oom_kill"));
 	EXPECT_EQ(0, vfm_memcg_remove(name));
 	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 
-	TH_LOG("%ld and %ld mappings in %lld bytes", st->n[0], st->n[1],
-	       limit);
-	EXPECT_EQ(-ENOMEM, st->err[0]);
-	EXPECT_EQ(-ENOMEM, st->err[1]);
+	TH_LOG("%ld, %ld and %ld 2 MiB apart mappings in %lld bytes",
+	       st->n[0], st->n[1], st->n[2], limit);
+	for (k = 0; k < 3; k++) {
+		EXPECT_EQ(-ENOMEM, st->err[k]);
+		EXPECT_EQ(st->n[k] * PG, st->unmapped[k]);
+	}
 	/* Thousands fit: the cgroup, not something else, stopped them. */
 	EXPECT_LT(1000, st->n[0]);
 	EXPECT_LT(0, events);
+	EXPECT_LT(0, peak);
 	EXPECT_GE(limit, peak);
-	EXPECT_EQ(st->n[0] * PG, st->unmapped[0]);
-	EXPECT_EQ(st->n[1] * PG, st->unmapped[1]);
 	EXPECT_LE(st->n[0] * 9 / 10, st->n[1]);
+	/* A page table each: the page tables were charged. */
+	EXPECT_LT(0, st->n[2]);
+	EXPECT_GT(st->n[0] / 4, st->n[2]);
 
 	EXPECT_EQ(maps, vfm_mirror_stat("mappings"));
 	EXPECT_EQ(pins, vfm_pins_outstanding());
@@ -196,26 +232,43 @@ TEST_F(memcg, a_memory_cgroup_bounds_the_mappings)
 }
 
 /*
- * One container holds more than type1's 65535 mappings: 65536 + 64 pages
- * mapped one by one, DMA_AVAIL counting each, all unmapped at once.
+ * DMA_AVAIL of a new container: 65535 for a VMM whose memory cgroup has
+ * no limit, as many as the host has pages for one whose cgroup has one.
+ * That container holds more than 65535 mappings: 65536 + 64 pages mapped
+ * one by one, DMA_AVAIL counting each, all unmapped at once.
  */
-TEST_F(memcg, more_than_65535_mappings_fit_in_one_container)
+TEST_F_TIMEOUT(memcg, more_than_65535_mappings_fit_in_a_limited_cgroup, 120)
 {
+	long pages = vfm_meminfo_kb("MemTotal") * 1024 / sysconf(_SC_PAGESIZE);
 	const long want = 65536 + 64;
 	long long maps = vfm_mirror_stat("mappings");
 	long vmlck = vfm_vmlck_kb();
 	uint64_t unmapped = 0;
-	int c = self->ctx.container;
 	uint32_t avail;
+	char name[32];
 	long n;
-	int err;
+	int c, err;
+
+	VFM_REQUIRE(return, VFM_NEED_MEMCG);
+	snprintf(name, sizeof(name), "vfm-limit-%d", getpid());
+	ASSERT_EQ(0, vfm_memcg_make(name, 1LL << 30));
+	/* The limit is read when the container's IOMMU is set. */
+	ASSERT_EQ(0, vfm_memcg_move(".", getpid()));
+	vfm_ctx_close(&self->ctx);
+	ASSERT_EQ(0, vfm_ctx_open(&self->ctx, &variant->b, 1));
+	ASSERT_EQ(65535, vfm_dma_avail(self->ctx.container));
+	ASSERT_EQ(0, vfm_memcg_move(name, getpid()));
+	vfm_ctx_close(&self->ctx);
+	ASSERT_EQ(0, vfm_ctx_open(&self->ctx, &variant->b, 1));
+	c = self->ctx.container;
 
 	avail = vfm_dma_avail(c);
 	TH_LOG("DMA_AVAIL %u", avail);
+	ASSERT_EQ(pages, avail);
 	ASSERT_LE(want, avail);
 	ASSERT_TRUE(vfm_iova_usable(c, IOVA, IOVA + want * PG - 1));
 
-	n = fill(c, self->page, want, &err);
+	n = fill(c, self->page, PG, want, &err);
 	ASSERT_EQ(0, err) {
 		TH_LOG("mapping %ld: %s", n, strerror(-err));
 	}
@@ -227,6 +280,9 @@ TEST_F(memcg, more_than_65535_mappings_fit_in_one_container)
 	EXPECT_EQ(want * PG, unmapped);
 	EXPECT_EQ(maps, vfm_mirror_stat("mappings"));
 	EXPECT_EQ(vmlck, vfm_vmlck_kb());
+	vfm_ctx_close(&self->ctx);
+	ASSERT_EQ(0, vfm_memcg_move(".", getpid()));
+	EXPECT_EQ(0, vfm_memcg_remove(name));
 }
 
 TEST_HARNESS_MAIN

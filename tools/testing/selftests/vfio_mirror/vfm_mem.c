@@ -97,17 +97,27 @@ long long vfm_meminfo_kb(const char *key)
 
 #define CGROUP_ROOT	"/sys/fs/cgroup"
 
+/* cgroup v2 at CGROUP_ROOT, mounted there if it is not: 0 or -errno. */
+static int memcg_mount(void)
+{
+	if (access(CGROUP_ROOT "/cgroup.controllers", F_OK) &&
+	    mount("cgroup2", CGROUP_ROOT, "cgroup2", 0, NULL))
+		return -errno;
+	return 0;
+}
+
 bool vfm_memcg_available(void)
 {
-	char line[256];
-	bool found = false;
-	FILE *f = fopen("/proc/cgroups", "r");
+	char buf[256], *tok, *save;
 
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, "memory\t", 7);
-	if (f)
-		fclose(f);
-	return found;
+	if (memcg_mount() ||
+	    read_file(CGROUP_ROOT "/cgroup.controllers", buf, sizeof(buf)))
+		return false;
+	for (tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save))
+		if (!strcmp(tok, "memory"))
+			return true;
+	return false;
 }
 
 int vfm_memcg_make(const char *name, long long max)
@@ -115,9 +125,9 @@ int vfm_memcg_make(const char *name, long long max)
 	char path[PATH_MAX], val[32];
 	int ret;
 
-	if (access(CGROUP_ROOT "/cgroup.controllers", F_OK) &&
-	    mount("cgroup2", CGROUP_ROOT, "cgroup2", 0, NULL))
-		return -errno;
+	ret = memcg_mount();
+	if (ret)
+		return ret;
 	ret = write_file(CGROUP_ROOT "/cgroup.subtree_control", "+memory");
 	if (ret)
 		return ret;
