@@ -133,20 +133,26 @@ static void vfm_unmap_range(struct iommu_domain *dom, dma_addr_t iova,
  * 6.12's VT-d writes a range one page table at a time and, when it cannot
  * allocate the next table (past the VMM's memory cgroup), fails with what
  * it wrote still there, reporting nothing mapped.  The range was free
- * before the call, so every leaf in it is the call's: each goes, holes
- * skipped.  An error path only, one lookup per page.
+ * before the call, so every leaf in it is the call's and starts in it
+ * (leaves are aligned to their size): the walk meets each at its start
+ * and unmaps it whole, holes skipped.  An error path only, one lookup per
+ * smallest IOMMU page.  A leaf of physical address 0 reads as a hole.
  */
 static void vfm_clear_failed(struct iommu_domain *dom, dma_addr_t iova,
 			     u64 size)
 {
+	u64 step = max_t(u64, PAGE_SIZE, 1ULL << __ffs(dom->pgsize_bitmap));
 	u64 off = 0, gone;
+	unsigned long n = 0;
 
 	while (off < size) {
 		gone = 0;
-		if (iommu_iova_to_phys(dom, iova + off))
-			gone = iommu_unmap(dom, iova + off, PAGE_SIZE);
-		off += max_t(u64, gone, PAGE_SIZE);
-		if (!((off >> PAGE_SHIFT) % 512))
+		if (iommu_iova_to_phys(dom, iova + off)) {
+			gone = iommu_unmap(dom, iova + off, step);
+			WARN_ON_ONCE(!gone);
+		}
+		off += max(gone, step);
+		if (!(++n % 512))
 			cond_resched();
 	}
 }
@@ -248,7 +254,9 @@ static int vfm_map_runs(struct iommu_domain *dom, dma_addr_t iova,
 	return 0;
 
 unwind:
-	vfm_clear_failed(dom, iova + done, tried);
+	/* EEXIST: the range was not free, and what is there is not ours. */
+	if (ret != -EEXIST)
+		vfm_clear_failed(dom, iova + done, tried);
 	vfm_unmap_range(dom, iova, done);
 	return ret;
 }

@@ -176,12 +176,17 @@ static int mock_map_pages(struct iommu_domain *domain, unsigned long iova,
 	    xa_find(&dom->ptes, &first, last, XA_PRESENT))
 		return -EEXIST;
 
-	/* VT-d's half-done map: its first page stays, unreported. */
-	if (fail) {
-		ret = xa_err(xa_store(&dom->ptes, first,
+	/* VT-d's half-done map: its first half stays, unreported. */
+	for (i = 0; fail && i < max_t(size_t, pgcount / 2, 1); i++) {
+		ret = xa_err(xa_store(&dom->ptes, (iova >> MOCK_SHIFT),
 				      mock_pte(paddr, pgsize, prot), gfp));
-		return ret ?: -ENOMEM;
+		if (ret)
+			return ret;
+		iova += pgsize;
+		paddr += pgsize;
 	}
+	if (fail)
+		return -ENOMEM;
 
 	for (i = 0; i < pgcount; i++) {
 		ret = xa_err(xa_store(&dom->ptes, (iova >> MOCK_SHIFT),

@@ -72,7 +72,8 @@ struct mock_resv {
  * @fail_map_at: the N-th map_pages() from now, in a domain the device
  *	made, fails with -EIO; 0 for never.
  * @fail_partial: that map fails as VT-d's does without a page table: it
- *	writes its first page, does not report it, and fails with -ENOMEM.
+ *	writes the first half of its range, does not report it, and fails
+ *	with -ENOMEM.
  * @resv: reserved regions (struct mock_resv).
  * @attached: the paging domain the device is attached to, or NULL.
  * @storm: the timer of a fault storm (fault.c).

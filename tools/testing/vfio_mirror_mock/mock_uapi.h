@@ -56,8 +56,8 @@ struct vfm_mock_add {
  * @fail_attach: 1 if attaching it to a paging domain fails with EIO.
  * @fail_partial: 1 if the map @fail_map_at fails as Intel VT-d's does
  *	when it cannot allocate a page table (Linux 6.12's
- *	__domain_mapping()): with ENOMEM, after it wrote the range's first
- *	page, which it does not report as mapped.
+ *	__domain_mapping()): with ENOMEM, after it wrote the first half of
+ *	the range (at least a page), which it does not report as mapped.
  * @reserved: must be 0.
  */
 struct vfm_mock_config {

@@ -308,8 +308,8 @@ TEST_F(mirror, mappings_reach_a_2m_mock_domain_in_2m_pages)
 /*
  * A map the IOMMU driver leaves half done, as Linux 6.12's VT-d does when
  * it cannot allocate a page table (past the VMM's memory cgroup): the
- * range's first page written, nothing reported mapped, ENOMEM.  The map
- * fails with nothing of it left in any domain, and the range can be
+ * first half of the range written, nothing reported mapped, ENOMEM.  The
+ * map fails with nothing of it left in any domain, and the range can be
  * mapped again.  Huge pages make the range one physically contiguous
  * run, one call to the driver.
  */
