@@ -55,31 +55,35 @@ MODULE_PARM_DESC(disable_hugepages,
 unsigned int vfm_dma_entry_limit __read_mostly;
 module_param_named(dma_entry_limit, vfm_dma_entry_limit, uint, 0644);
 MODULE_PARM_DESC(dma_entry_limit,
-		 "Maximum number of user DMA mappings per container; 0: as many as the host has pages when the VMM's memory cgroup has a limit, else 65535 (default: 0)");
+		 "Maximum number of user DMA mappings per container; 0: as many as the host has pages when the VMM's memory cgroup limit is below the host's memory, else 65535 (default: 0)");
 
 /*
- * Whether @mm's memory cgroup, or one of its ancestors, has a memory.max:
- * then what the container's mappings cost is bounded by it (VFM_GFP).
+ * Whether the kernel memory the caller allocates is charged to a memory
+ * cgroup (of the caller or an ancestor) whose memory.max is below the
+ * host's memory: then that bounds what the container's mappings cost
+ * (VFM_GFP).  Not with cgroup.memory=nokmem, which charges no kernel
+ * memory.  Decided when the container's IOMMU is set.
  */
-static bool vfm_memcg_limited(struct mm_struct *mm)
+static bool vfm_memcg_limited(void)
 {
-	bool limited = false;
+	unsigned long max = totalram_pages();
 #ifdef CONFIG_MEMCG
-	struct mem_cgroup *memcg, *m;
+	struct mem_cgroup *m;
 
-	if (mem_cgroup_disabled())
+	if (mem_cgroup_disabled() || !memcg_kmem_online())
 		return false;
-	memcg = get_mem_cgroup_from_mm(mm);
-	for (m = memcg; m && !limited; m = parent_mem_cgroup(m))
-		limited = READ_ONCE(m->memory.max) != PAGE_COUNTER_MAX;
-	mem_cgroup_put(memcg);
+	rcu_read_lock();
+	for (m = mem_cgroup_from_task(current); m; m = parent_mem_cgroup(m))
+		max = min(max, READ_ONCE(m->memory.max));
+	rcu_read_unlock();
 #endif
-	return limited;
+	return max < totalram_pages();
 }
 
 /*
  * The mappings a new container may hold.  dma_entry_limit 0: for a VMM
- * whose memory cgroup has a limit, as many as the host has pages, so that
+ * whose memory cgroup has a limit below the host's memory, as many as the
+ * host has pages, so that
  * a guest whose vIOMMU has every 4 KiB page mapped on its own (caching
  * mode) can map all of its memory, the cgroup bounding what they cost;
  * for any other, type1's count, 65535, the only bound then on what
@@ -92,7 +96,7 @@ static unsigned int vfm_dma_limit(void)
 
 	if (limit)
 		return limit;
-	if (!vfm_memcg_limited(current->mm))
+	if (!vfm_memcg_limited())
 		return U16_MAX;
 	return min_t(unsigned long, totalram_pages(), U32_MAX);
 }

@@ -38,6 +38,7 @@
 FIXTURE(memcg) {
 	struct vfm_ctx ctx;
 	char *page;
+	char cgroup[32];	/* the test's cgroup, removed at teardown */
 };
 
 FIXTURE_VARIANT(memcg) {
@@ -61,6 +62,11 @@ FIXTURE_TEARDOWN(memcg)
 	vfm_ctx_close(&self->ctx);
 	if (self->page)
 		vfm_free(self->page, PG);
+	/* After a failed assertion too: out of it, and it gone. */
+	if (self->cgroup[0]) {
+		vfm_memcg_move(".", getpid());
+		vfm_memcg_remove(self->cgroup);
+	}
 }
 
 /*
@@ -129,13 +135,16 @@ static void touch_stack(void)
 	__asm__ __volatile__("" : : "r" (stack) : "memory");
 }
 
-static void memcg_child(int container, char *page, struct memcg_step *st)
+static void memcg_child(int container, char *page, struct memcg_step *st,
+			pid_t parent)
 {
 	struct timespec ms = { .tv_nsec = 1000000 };
 	int k;
 
 	/* A parent that fails an assertion takes the child along. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
 	touch_stack();
 	errno = 0;
 	STEP_WRITE(st->done, 0);
@@ -157,7 +166,7 @@ static int memcg_step(struct memcg_step *st, int k)
 	int i;
 
 	STEP_WRITE(st->go, k);
-	for (i = 0; i < 120000 && STEP_READ(st->done) < k; i++)
+	for (i = 0; i < 60000 && STEP_READ(st->done) < k; i++)
 		nanosleep(&ms, NULL);
 	return STEP_READ(st->done) < k ? -ETIMEDOUT : 0;
 }
@@ -178,7 +187,7 @@ TEST_F_TIMEOUT(memcg, a_memory_cgroup_bounds_the_mappings, 120)
 	struct memcg_step *st;
 	char name[32];
 	int status, k;
-	pid_t pid;
+	pid_t pid, parent;
 
 	VFM_REQUIRE(return, VFM_NEED_MEMCG);
 	st = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
@@ -189,11 +198,13 @@ TEST_F_TIMEOUT(memcg, a_memory_cgroup_bounds_the_mappings, 120)
 				    IOVA + SPARSE_MAX * SPARSE - 1));
 	snprintf(name, sizeof(name), "vfm-memcg-%d", getpid());
 	ASSERT_EQ(0, vfm_memcg_make(name, MEMCG_MAX));
+	snprintf(self->cgroup, sizeof(self->cgroup), "%s", name);
 
+	parent = getpid();
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
-		memcg_child(self->ctx.container, self->page, st);
+		memcg_child(self->ctx.container, self->page, st, parent);
 	/* The child has touched what it will write once done is 0. */
 	while (STEP_READ(st->done) < 0)
 		usleep(1000);
@@ -251,7 +262,9 @@ TEST_F_TIMEOUT(memcg, more_than_65535_mappings_fit_in_a_limited_cgroup, 120)
 
 	VFM_REQUIRE(return, VFM_NEED_MEMCG);
 	snprintf(name, sizeof(name), "vfm-limit-%d", getpid());
-	ASSERT_EQ(0, vfm_memcg_make(name, 1LL << 30));
+	/* Below the guest's memory: a limit that bounds. */
+	ASSERT_EQ(0, vfm_memcg_make(name, 512LL << 20));
+	snprintf(self->cgroup, sizeof(self->cgroup), "%s", name);
 	/* The limit is read when the container's IOMMU is set. */
 	ASSERT_EQ(0, vfm_memcg_move(".", getpid()));
 	vfm_ctx_close(&self->ctx);
