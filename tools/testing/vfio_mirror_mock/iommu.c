@@ -163,8 +163,8 @@ static int mock_map_pages(struct iommu_domain *domain, unsigned long iova,
 	unsigned long first = iova >> MOCK_SHIFT;
 	unsigned long last = first + ((pgcount * pgsize) >> MOCK_SHIFT) - 1;
 	dma_addr_t base;
+	size_t i, n;
 	bool fail;
-	size_t i;
 	int ret;
 
 	fail = atomic_read(countdown) > 0 && atomic_dec_return(countdown) == 0;
@@ -176,28 +176,19 @@ static int mock_map_pages(struct iommu_domain *domain, unsigned long iova,
 	    xa_find(&dom->ptes, &first, last, XA_PRESENT))
 		return -EEXIST;
 
-	/* VT-d's half-done map: its first half stays, unreported. */
-	for (i = 0; fail && i < max_t(size_t, pgcount / 2, 1); i++) {
+	/* VT-d's half-done map writes its first half, and reports none. */
+	n = fail ? max_t(size_t, pgcount / 2, 1) : pgcount;
+	for (i = 0; i < n; i++) {
 		ret = xa_err(xa_store(&dom->ptes, (iova >> MOCK_SHIFT),
 				      mock_pte(paddr, pgsize, prot), gfp));
 		if (ret)
 			return ret;
 		iova += pgsize;
 		paddr += pgsize;
+		if (!fail)
+			*mapped += pgsize;
 	}
-	if (fail)
-		return -ENOMEM;
-
-	for (i = 0; i < pgcount; i++) {
-		ret = xa_err(xa_store(&dom->ptes, (iova >> MOCK_SHIFT),
-				      mock_pte(paddr, pgsize, prot), gfp));
-		if (ret)
-			return ret;
-		iova += pgsize;
-		paddr += pgsize;
-		*mapped += pgsize;
-	}
-	return 0;
+	return fail ? -ENOMEM : 0;
 }
 
 static size_t mock_unmap_pages(struct iommu_domain *domain,
