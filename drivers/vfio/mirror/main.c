@@ -83,12 +83,11 @@ static bool vfm_memcg_limited(void)
 /*
  * The mappings a new container may hold.  dma_entry_limit 0: for a VMM
  * whose memory cgroup has a limit below the host's memory, as many as the
- * host has pages, so that
- * a guest whose vIOMMU has every 4 KiB page mapped on its own (caching
- * mode) can map all of its memory, the cgroup bounding what they cost;
- * for any other, type1's count, 65535, the only bound then on what
- * mappings that charge no locked_vm cost (of device memory, of the zero
- * page, in a container of mediated devices alone).
+ * host has pages, so that a guest whose vIOMMU has every 4 KiB page mapped
+ * on its own (caching mode) can map all of its memory, the cgroup bounding
+ * what they cost; for any other, type1's count, 65535, the only bound then
+ * on what mappings that charge no locked_vm cost (of device memory, of the
+ * zero page, in a container of mediated devices alone).
  */
 static unsigned int vfm_dma_limit(void)
 {
