@@ -146,6 +146,8 @@ static int vfm_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "pinned_pages %lld\nlocked_pages %lld\n",
 		   atomic64_read(&vfm_stats.pinned_pages),
 		   atomic64_read(&vfm_stats.locked_pages));
+	seq_printf(m, "shared_frames %lld\n",
+		   atomic64_read(&vfm_stats.shared_frames));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vfm_stats);

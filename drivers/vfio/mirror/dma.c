@@ -130,6 +130,8 @@ static void vfm_dma_put_frames(struct vfm_container *c, struct vfm_dma *dma,
 			       u64 size, bool unmap)
 {
 	dma_addr_t iova = vfm_dma_iova(dma);
+	bool shared = vfm_acct_shared(dma->owner);
+	unsigned long refs = 0;
 	struct vfm_tally t = {};
 	struct vfm_batch b;
 	u64 off, len;
@@ -149,13 +151,20 @@ static void vfm_dma_put_frames(struct vfm_container *c, struct vfm_dma *dma,
 		if (unmap)
 			len = vfm_domain_unmap(c, iova + off, &b, size - off);
 		vfm_batch_unpin(&b, dma, &t);
+		/* Unpinned first: the charge never falls below the pins. */
+		if (shared)
+			refs += vfm_acct_put(dma->owner, b.runs, b.nr_runs);
 		cond_resched();
 	}
 	vfm_batch_fini(&b);
 
+	c->pinned_pages -= t.pinned;
+	if (shared) {
+		c->locked_pages -= refs;
+		return;
+	}
 	/* What devices hold pinned stays charged, by their pins. */
 	t.charged -= vfm_emul_charged(c, iova, iova + size - 1);
-	c->pinned_pages -= t.pinned;
 	c->locked_pages -= t.charged;
 	vfm_charge(dma->owner, -(long)t.charged);
 }
@@ -191,6 +200,34 @@ static void vfm_dma_destroy(struct vfm_container *c, struct vfm_dma *dma,
 }
 
 /*
+ * Charge the @npages frames of @b, pinned for @dma at @iova; set
+ * @t->charged to what the container's count of locked pages gains.  In
+ * direct mode the pages devices hold are charged by their pins already; in
+ * shared mode each pin holds a reference of its own (acct.c).
+ */
+static int vfm_dma_charge_batch(struct vfm_container *c, struct vfm_dma *dma,
+				dma_addr_t iova, unsigned long npages,
+				struct vfm_batch *b, struct vfm_tally *t)
+{
+	if (vfm_acct_shared(dma->owner))
+		return vfm_acct_get(dma->owner, b->runs, b->nr_runs,
+				    &t->charged);
+	t->charged -= vfm_emul_charged(c, iova,
+				       iova + ((u64)npages << PAGE_SHIFT) - 1);
+	return vfm_charge(dma->owner, t->charged);
+}
+
+/* Undo vfm_dma_charge_batch(): the batch could not be mapped. */
+static void vfm_dma_uncharge_batch(struct vfm_dma *dma, struct vfm_batch *b,
+				   const struct vfm_tally *t)
+{
+	if (vfm_acct_shared(dma->owner))
+		vfm_acct_put(dma->owner, b->runs, b->nr_runs);
+	else
+		vfm_charge(dma->owner, -(long)t->charged);
+}
+
+/*
  * Pin, charge and map the pages of a new mapping, a batch at a time.  On
  * failure nothing of it remains pinned, charged or mapped.
  */
@@ -218,17 +255,15 @@ static int vfm_dma_fill(struct vfm_container *c, struct vfm_dma *dma)
 			ret = got;
 			break;
 		}
-		/* Pages devices hold are charged by their pins. */
-		t.charged -= vfm_emul_charged(c, iova,
-					      iova + ((u64)got << PAGE_SHIFT) - 1);
-		ret = vfm_charge(dma->owner, t.charged);
-		if (!ret) {
-			ret = vfm_domain_map_batch(c, dma, iova, &b);
-			if (ret)
-				vfm_charge(dma->owner, -(long)t.charged);
-		}
+		ret = vfm_dma_charge_batch(c, dma, iova, got, &b, &t);
 		if (ret) {
 			vfm_batch_unpin(&b, dma, &undo);
+			break;
+		}
+		ret = vfm_domain_map_batch(c, dma, iova, &b);
+		if (ret) {
+			vfm_batch_unpin(&b, dma, &undo);
+			vfm_dma_uncharge_batch(dma, &b, &t);
 			break;
 		}
 		c->pinned_pages += t.pinned;
@@ -520,11 +555,79 @@ static unsigned long vfm_dma_charged(struct vfm_container *c,
 	return n;
 }
 
+/*
+ * Take (@get) or drop references, in @o's shared account, on the frames of
+ * the first @size bytes of @dma, read back.  Nothing is taken on error.
+ */
+static int vfm_dma_acct_frames(struct vfm_container *c, struct vfm_dma *dma,
+			       struct vfm_owner *o, bool get, u64 size,
+			       unsigned long *refs)
+{
+	dma_addr_t iova = vfm_dma_iova(dma);
+	unsigned long held, undone = 0;
+	struct vfm_batch b;
+	u64 off, len;
+	int ret = 0;
+
+	if (list_empty(&c->domains))
+		return 0;
+	vfm_batch_init(&b, min(size >> PAGE_SHIFT,
+			       (size >> (dma->order + PAGE_SHIFT)) + 2));
+	for (off = 0; off < size; off += len) {
+		len = vfm_domain_read_back(c, dma, iova + off, size - off, &b);
+		if (!get) {
+			*refs += vfm_acct_put(o, b.runs, b.nr_runs);
+		} else {
+			ret = vfm_acct_get(o, b.runs, b.nr_runs, &held);
+			if (ret)
+				break;
+			*refs += held;
+		}
+		cond_resched();
+	}
+	vfm_batch_fini(&b);
+	if (ret && off)
+		vfm_dma_acct_frames(c, dma, o, false, off, &undone);
+	return ret;
+}
+
+/*
+ * Charge (@get) or uncharge what @dma holds to @o, in @o's account's mode;
+ * *@pages is set to what the container's count of locked pages gains, or
+ * loses.  Nothing is charged on error.
+ */
+static int vfm_dma_hold(struct vfm_container *c, struct vfm_dma *dma,
+			struct vfm_owner *o, bool get, unsigned long *pages)
+{
+	int ret;
+
+	*pages = 0;
+	if (!vfm_acct_shared(o)) {
+		long n = vfm_dma_charged(c, dma);
+
+		ret = vfm_charge(o, get ? n : -n);
+		if (!ret || !get)
+			*pages = n;
+		return get ? ret : 0;
+	}
+	ret = vfm_dma_acct_frames(c, dma, o, get, vfm_dma_size(dma), pages);
+	if (ret)
+		return ret;
+	ret = vfm_emul_acct_pins(c, dma, o, get, pages);
+	if (ret) {
+		unsigned long undone = 0;
+
+		vfm_dma_acct_frames(c, dma, o, false, vfm_dma_size(dma),
+				    &undone);
+	}
+	return ret;
+}
+
 /* The caller takes @dma over: its charge moves to the caller's mm. */
 static int vfm_dma_change_owner(struct vfm_container *c, struct vfm_dma *dma)
 {
+	unsigned long gained, lost;
 	struct vfm_owner *o;
-	unsigned long n;
 	int ret;
 
 	if (dma->owner->mm == current->mm)
@@ -532,14 +635,14 @@ static int vfm_dma_change_owner(struct vfm_container *c, struct vfm_dma *dma)
 	o = vfm_owner_get(c);
 	if (!o)
 		return -ENOMEM;
-	n = vfm_dma_charged(c, dma);
-	ret = vfm_charge(o, n);
+	ret = vfm_dma_hold(c, dma, o, true, &gained);
 	if (ret) {
 		vfm_owner_put(o);
 		return ret;
 	}
 	/* A process image gone with exec took its locked_vm along. */
-	vfm_charge(dma->owner, -(long)n);
+	vfm_dma_hold(c, dma, dma->owner, false, &lost);
+	c->locked_pages += gained - lost;
 	vfm_owner_put(dma->owner);
 	dma->owner = o;
 	return 0;
@@ -674,4 +777,58 @@ void vfm_dma_remove_all(struct vfm_container *c, bool unmap)
 				unmap);
 		cond_resched();
 	}
+}
+
+/**
+ * vfm_dma_acct_backfill() - record what a container holds for an account
+ *	going shared (acct.c)
+ * @c: the only container linked to @a, locked.
+ * @a: the account, its lock held, its record empty.
+ * @bf: set to the references taken, the pages charged for them in direct
+ *	mode, and an owner of @a, or NULL when @c holds nothing for it.
+ *
+ * In direct mode @c charged each page of its mappings once its domains
+ * pinned them, else each page its devices pinned; in shared mode each of
+ * them takes a reference.
+ *
+ * Return: 0, or -ENOMEM with references left in @a's record (the caller
+ * empties it).
+ */
+int vfm_dma_acct_backfill(struct vfm_container *c, struct vfm_acct *a,
+			  struct vfm_acct_backfill *bf)
+{
+	bool domains = !list_empty(&c->domains);
+	unsigned long new = 0, pins = 0;
+	struct rb_node *node;
+	struct vfm_batch b;
+	int ret = 0;
+
+	lockdep_assert_held(&c->lock);
+	vfm_batch_init(&b, ULONG_MAX);
+	for (node = rb_first_cached(&c->dmas); node && !ret;
+	     node = rb_next(node)) {
+		struct vfm_dma *dma = rb_entry(node, struct vfm_dma, node.rb);
+		dma_addr_t iova = vfm_dma_iova(dma);
+		u64 size = vfm_dma_size(dma), off, len;
+
+		if (dma->owner->acct != a)
+			continue;
+		bf->owner = dma->owner;
+		for (off = 0; domains && off < size && !ret; off += len) {
+			len = vfm_domain_read_back(c, dma, iova + off,
+						   size - off, &b);
+			ret = vfm_acct_ref_runs(a, b.runs, b.nr_runs, &new,
+						&bf->refs);
+			cond_resched();
+		}
+	}
+	vfm_batch_fini(&b);
+	if (ret)
+		return ret;
+	bf->charged = bf->refs;
+	ret = vfm_emul_acct_backfill(c, a, &new, &pins);
+	bf->refs += pins;
+	if (!domains)
+		bf->charged = pins;
+	return ret;
 }

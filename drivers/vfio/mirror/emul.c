@@ -103,10 +103,22 @@ out:
 	return ret;
 }
 
+/*
+ * Whether a device's pin of a page of @dma carries a charge: without
+ * domains, or always in a shared account, where each holder of a page
+ * holds a reference (acct.c).
+ */
+static bool vfm_emul_charges(struct vfm_container *c, struct vfm_dma *dma)
+{
+	return list_empty(&c->domains) || vfm_acct_shared(dma->owner);
+}
+
 /* Unpin and forget a pin whose last reference is gone. */
 static void vfm_emul_put(struct vfm_container *c, struct vfm_dma *dma,
-			 struct vfm_pin *pin, bool charged)
+			 struct vfm_pin *pin)
 {
+	bool charged = vfm_emul_charges(c, dma);
+
 	if (!is_zero_pfn(pin->pfn)) {
 		struct page *page = pfn_to_page(pin->pfn);
 
@@ -115,7 +127,7 @@ static void vfm_emul_put(struct vfm_container *c, struct vfm_dma *dma,
 		atomic64_dec(&vfm_stats.pinned_pages);
 	}
 	if (charged && !pin->rsvd) {
-		vfm_charge(dma->owner, -1);
+		vfm_acct_uncharge_page(dma->owner, pin->pfn);
 		c->locked_pages--;
 	}
 	kfree(pin);
@@ -127,7 +139,6 @@ static void vfm_emul_put(struct vfm_container *c, struct vfm_dma *dma,
  */
 static void vfm_emul_drop_pins(struct vfm_container *c)
 {
-	bool charged = list_empty(&c->domains);
 	struct vfm_pin *pin;
 	unsigned long idx;
 
@@ -139,7 +150,7 @@ static void vfm_emul_drop_pins(struct vfm_container *c)
 		WARN_ON_ONCE(1);
 		xa_erase(&c->pins, idx);
 		if (!WARN_ON(!dma))
-			vfm_emul_put(c, dma, pin, charged);
+			vfm_emul_put(c, dma, pin);
 	}
 }
 
@@ -248,6 +259,87 @@ unsigned long vfm_emul_charged(struct vfm_container *c, dma_addr_t start,
 }
 
 /**
+ * vfm_emul_acct_pins() - move the references of @dma's pins (acct.c)
+ * @c: container, locked.
+ * @dma: a mapping.
+ * @o: an owner in a shared account.
+ * @get: take a reference in @o's account on each charged pin of @dma's,
+ *	or drop one.
+ * @refs: the references taken or dropped are added to it.
+ *
+ * Return: 0, or an errno of vfm_acct_get() with nothing taken.
+ */
+int vfm_emul_acct_pins(struct vfm_container *c, struct vfm_dma *dma,
+		       struct vfm_owner *o, bool get, unsigned long *refs)
+{
+	unsigned long first = vfm_dma_iova(dma) >> PAGE_SHIFT;
+	unsigned long last = vfm_dma_last(dma) >> PAGE_SHIFT;
+	unsigned long idx, failed, held;
+	struct vfm_pin *pin;
+	struct vfm_run run;
+	int ret;
+
+	lockdep_assert_held(&c->lock);
+	xa_for_each_range(&c->pins, idx, pin, first, last) {
+		if (pin->rsvd)
+			continue;
+		run = (struct vfm_run){ .pfn = pin->pfn, .npages = 1 };
+		if (!get) {
+			*refs += vfm_acct_put(o, &run, 1);
+			continue;
+		}
+		ret = vfm_acct_get(o, &run, 1, &held);
+		if (ret)
+			goto undo;
+		*refs += held;
+	}
+	return 0;
+
+undo:
+	failed = idx;
+	xa_for_each_range(&c->pins, idx, pin, first, last) {
+		if (idx == failed)
+			break;
+		run = (struct vfm_run){ .pfn = pin->pfn, .npages = 1 };
+		if (!pin->rsvd)
+			vfm_acct_put(o, &run, 1);
+	}
+	return ret;
+}
+
+/**
+ * vfm_emul_acct_backfill() - reference the pages devices hold, for an
+ *	account going shared (acct.c)
+ * @c: container, locked.
+ * @a: the account, its lock held.
+ * @new: the frames that had no reference are added to it.
+ * @refs: the references taken are added to it.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int vfm_emul_acct_backfill(struct vfm_container *c, struct vfm_acct *a,
+			   unsigned long *new, unsigned long *refs)
+{
+	struct vfm_pin *pin;
+	unsigned long idx;
+	int ret;
+
+	lockdep_assert_held(&c->lock);
+	xa_for_each(&c->pins, idx, pin) {
+		struct vfm_dma *dma = vfm_dma_first(c, idx << PAGE_SHIFT,
+						    idx << PAGE_SHIFT);
+		struct vfm_run run = { .pfn = pin->pfn, .npages = 1 };
+
+		if (!dma || dma->owner->acct != a || pin->rsvd)
+			continue;
+		ret = vfm_acct_ref_runs(a, &run, 1, new, refs);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
  * vfm_emul_notify_unmap() - tell every device that @dma goes away
  * @c: container, locked; unlocked while the devices are called.
  * @dma: a mapping with pages the devices hold; it may be gone on return.
@@ -305,8 +397,9 @@ bool vfm_emul_unmap_retry(dma_addr_t iova, dma_addr_t *highest,
 
 /* Pin the page at @iova of @dma for a device, with no pin there yet. */
 static int vfm_emul_pin_new(struct vfm_container *c, struct vfm_dma *dma,
-			    dma_addr_t iova, bool charge, struct page **page)
+			    dma_addr_t iova, struct page **page)
 {
+	bool charge = vfm_emul_charges(c, dma);
 	unsigned long vaddr = dma->vaddr + (iova - vfm_dma_iova(dma));
 	struct mm_struct *mm = dma->owner->mm;
 	unsigned int flags = FOLL_LONGTERM;
@@ -333,7 +426,7 @@ static int vfm_emul_pin_new(struct vfm_container *c, struct vfm_dma *dma,
 	pin->refs = 1;
 	pin->rsvd = vfm_pfn_rsvd(pin->pfn);
 	if (charge && !pin->rsvd) {
-		ret = vfm_charge(dma->owner, 1);
+		ret = vfm_acct_charge_page(dma->owner, pin->pfn);
 		if (ret)
 			goto out_free;
 	}
@@ -351,7 +444,7 @@ static int vfm_emul_pin_new(struct vfm_container *c, struct vfm_dma *dma,
 
 out_uncharge:
 	if (charge && !pin->rsvd)
-		vfm_charge(dma->owner, -1);
+		vfm_acct_uncharge_page(dma->owner, pin->pfn);
 out_free:
 	kfree(pin);
 out_unpin:
@@ -362,7 +455,7 @@ out_unpin:
 
 /* Drop one pin of the page at @iova of @dma. */
 static void vfm_emul_unpin_one(struct vfm_container *c, struct vfm_dma *dma,
-			       dma_addr_t iova, bool charged)
+			       dma_addr_t iova)
 {
 	unsigned long idx = iova >> PAGE_SHIFT;
 	struct vfm_pin *pin = xa_load(&c->pins, idx);
@@ -370,7 +463,7 @@ static void vfm_emul_unpin_one(struct vfm_container *c, struct vfm_dma *dma,
 	if (!pin || --pin->refs)
 		return;
 	xa_erase(&c->pins, idx);
-	vfm_emul_put(c, dma, pin, charged);
+	vfm_emul_put(c, dma, pin);
 	/* Dirty until reported, as if it were still pinned. */
 	if (c->dirty_tracking)
 		vfm_dirty_mark(c, dma, iova, iova + PAGE_SIZE - 1);
@@ -410,7 +503,6 @@ int vfm_emul_pin_pages(void *iommu_data, struct iommu_group *iommu_group,
 	struct vfm_dma *dma;
 	struct vfm_pin *pin;
 	int i, j, ret;
-	bool charge;
 
 	if (!c || !pages)
 		return -EINVAL;
@@ -428,8 +520,6 @@ int vfm_emul_pin_pages(void *iommu_data, struct iommu_group *iommu_group,
 	if (!c->nr_devices)
 		goto out_unlock;
 
-	/* With domains, the mappings' pins carry the charge. */
-	charge = list_empty(&c->domains);
 	for (i = 0; i < npage; i++) {
 		dma_addr_t at = iova + ((dma_addr_t)i << PAGE_SHIFT);
 
@@ -446,7 +536,7 @@ int vfm_emul_pin_pages(void *iommu_data, struct iommu_group *iommu_group,
 			pages[i] = pfn_to_page(pin->pfn);
 			continue;
 		}
-		ret = vfm_emul_pin_new(c, dma, at, charge, &pages[i]);
+		ret = vfm_emul_pin_new(c, dma, at, &pages[i]);
 		if (ret)
 			goto unwind;
 		if (c->dirty_tracking)
@@ -466,8 +556,7 @@ unwind:
 	pages[i] = NULL;
 	for (j = 0; j < i; j++) {
 		dma = vfm_emul_dma(c, iova, j);
-		vfm_emul_unpin_one(c, dma, iova + ((dma_addr_t)j << PAGE_SHIFT),
-				   charge);
+		vfm_emul_unpin_one(c, dma, iova + ((dma_addr_t)j << PAGE_SHIFT));
 		pages[j] = NULL;
 	}
 out_unlock:
@@ -485,18 +574,15 @@ void vfm_emul_unpin_pages(void *iommu_data, dma_addr_t iova, int npage)
 {
 	struct vfm_container *c = iommu_data;
 	struct vfm_dma *dma;
-	bool charged;
 	int i;
 
 	if (WARN_ON(!c->v2) || vfm_container_lock(c))
 		return;
-	charged = list_empty(&c->domains);
 	for (i = 0; i < npage; i++) {
 		dma = vfm_emul_dma(c, iova, i);
 		if (!dma)
 			break;
-		vfm_emul_unpin_one(c, dma, iova + ((dma_addr_t)i << PAGE_SHIFT),
-				   charged);
+		vfm_emul_unpin_one(c, dma, iova + ((dma_addr_t)i << PAGE_SHIFT));
 	}
 	mutex_unlock(&c->lock);
 	/* A device unpinning what was never mapped is a driver bug. */

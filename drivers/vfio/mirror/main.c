@@ -57,6 +57,11 @@ module_param_named(dma_entry_limit, vfm_dma_entry_limit, uint, 0644);
 MODULE_PARM_DESC(dma_entry_limit,
 		 "Maximum number of user DMA mappings per container; 0: as many as the host has pages when the VMM's memory cgroup limit is below the host's memory, else 65535 (default: 0)");
 
+bool vfm_share_locked_vm __read_mostly = true;
+module_param_named(share_locked_vm, vfm_share_locked_vm, bool, 0644);
+MODULE_PARM_DESC(share_locked_vm,
+		 "Charge a page that several containers of one process pin to its locked_vm once; no: once per container, as type1 does (default: yes)");
+
 /*
  * Whether the kernel memory the caller allocates is charged to a memory
  * cgroup (of the caller or an ancestor) whose memory.max is below the
@@ -176,6 +181,7 @@ static void *vfm_open(unsigned long type)
 	c->dmas = RB_ROOT_CACHED;
 	c->dma_avail = vfm_dma_limit();
 	INIT_LIST_HEAD(&c->domains);
+	INIT_LIST_HEAD(&c->accts);
 	c->pgsize_bitmap = PAGE_MASK;
 	vfm_debugfs_add(c);
 	atomic64_inc(&vfm_stats.containers);
@@ -239,6 +245,7 @@ static void vfm_release(void *iommu_data)
 	c->dead = true;
 	mutex_unlock(&c->lock);
 	vfm_domain_release_all(c);
+	vfm_acct_unlink_all(c);
 	vfm_fault_release(c);
 	vfm_notify_release(c);
 	atomic64_dec(&vfm_stats.containers);

@@ -65,12 +65,14 @@ bool vfm_pfn_rsvd(unsigned long pfn)
  * tested now, as type1 does at every map.  The container keeps the last
  * owner made, which the next mapping of the same process shares.
  *
- * Return: a referenced owner, or NULL without memory.
+ * Return: a referenced owner, or NULL without memory or without a link of
+ * the container to the current mm's account.
  */
 struct vfm_owner *vfm_owner_get(struct vfm_container *c)
 {
 	bool cap = capable(CAP_IPC_LOCK);
 	struct vfm_owner *o = c->owner;
+	struct vfm_acct *acct;
 
 	lockdep_assert_held(&c->lock);
 
@@ -79,9 +81,14 @@ struct vfm_owner *vfm_owner_get(struct vfm_container *c)
 		refcount_inc(&o->users);
 		return o;
 	}
+	/* Linked before the container was locked (vfm_acct_link()). */
+	acct = vfm_acct_find(c, current->mm);
+	if (!acct)
+		return NULL;
 	o = kmalloc(sizeof(*o), VFM_GFP);
 	if (!o)
 		return NULL;
+	o->acct = acct;
 	refcount_set(&o->users, 2);
 	o->lock_cap = cap;
 	o->task = get_task_struct(current->group_leader);
@@ -477,7 +484,7 @@ long vfm_batch_pin(struct vfm_batch *b, struct vfm_dma *dma,
  *
  * Frames the device may have written are marked dirty.  The charge is
  * the caller's to return: the frames that are not vfm_pfn_rsvd(), as
- * pinning counted them.
+ * pinning counted them, or in shared mode the runs, which stay in @b.
  */
 void vfm_batch_unpin(struct vfm_batch *b, struct vfm_dma *dma,
 		     struct vfm_tally *t)
@@ -498,5 +505,4 @@ void vfm_batch_unpin(struct vfm_batch *b, struct vfm_dma *dma,
 		t->pinned += run->npages;
 		atomic64_sub(run->npages, &vfm_stats.pinned_pages);
 	}
-	b->nr_runs = 0;
 }

@@ -21,6 +21,10 @@
  *      group.
  *   4. vfm_faults::read_lock: one VFIO_MIRROR_IOMMU_READ_FAULTS at a time,
  *      never under (3), so reading faults does not wait for mapping work.
+ *   4a. vfm_acct::lock (acct.c): a process's account of locked pages,
+ *      shared by its containers.  Taken under (3).  vfm_accts_lock, which
+ *      links containers to accounts, is taken before (3), never under it,
+ *      and takes (3) of one container at a time.
  *   5. mm->mmap_lock, taken by pinning and locked_vm accounting (pin.c),
  *      and by vfio_dma_rw() copies (emul.c).  Under (3), as in type1, user
  *      memory is faulted in by pinning and vfio_dma_rw() and by dirty
@@ -48,8 +52,10 @@
  *     full, with the same physical pages, in every domain of the container;
  *     when the container has no domain (only mediated groups), none is
  *     pinned but for the pages mediated devices pinned (emul.c);
- *   - a page is charged to locked_vm once: by its mapping while the
- *     container has domains, else by a mediated device's pin of it;
+ *   - in an account in direct mode (acct.c), a page is charged to
+ *     locked_vm once per container: by its mapping while the container
+ *     has domains, else by a mediated device's pin of it; in a shared one,
+ *     once per process, whoever holds it;
  *   - every vfm_dma lies inside one range of vfm_container::iova;
  *   - no two vfm_dma overlap.
  *
@@ -78,6 +84,7 @@
 #include "compat/vfio_private.h"
 
 struct eventfd_ctx;
+struct vfm_acct;
 struct vfio_info_cap;
 struct vfio_mirror_fault;
 struct vfio_mirror_fault_read;
@@ -111,6 +118,7 @@ static_assert(sizeof(unsigned long) == sizeof(dma_addr_t) &&
 extern bool vfm_allow_unsafe_interrupts;
 extern bool vfm_disable_hugepages;
 extern unsigned int vfm_dma_entry_limit;
+extern bool vfm_share_locked_vm;
 extern unsigned int vfm_fault_queue_len;
 extern unsigned int vfm_fault_ratelimit_burst;
 extern unsigned int vfm_fault_ratelimit_interval_ms;
@@ -123,6 +131,7 @@ bool vfm_claims_type(unsigned long type);
  * @mappings: user mappings.
  * @pinned_pages: pages pinned with pin_user_pages_fast().
  * @locked_pages: pages charged to a locked_vm.
+ * @shared_frames: frames in the records of shared accounts (acct.c).
  *
  * In debugfs, vfio_mirror/stats; all zero once every container is gone.
  */
@@ -131,6 +140,7 @@ struct vfm_stats {
 	atomic64_t mappings;
 	atomic64_t pinned_pages;
 	atomic64_t locked_pages;
+	atomic64_t shared_frames;
 };
 
 extern struct vfm_stats vfm_stats;
@@ -172,6 +182,7 @@ struct vfm_iova {
  * @mm: the address space the pages are pinned from (mmgrab'd).
  * @task: the group leader charged for them (get_task_struct'd).
  * @lock_cap: @task had CAP_IPC_LOCK: the charge may exceed RLIMIT_MEMLOCK.
+ * @acct: the account of @mm that the container is linked to (acct.c).
  *
  * Shared by every mapping a process makes with the same capability, so
  * that a mapping pays for none of it.
@@ -181,6 +192,7 @@ struct vfm_owner {
 	bool lock_cap;
 	struct mm_struct *mm;
 	struct task_struct *task;
+	struct vfm_acct *acct;
 };
 
 /**
@@ -391,6 +403,9 @@ struct vfm_domain {
  * @pinned_pages: frames its mappings hold pinned.
  * @locked_pages: pages they charge to locked_vm.
  * @owner: the owner of the last mapping made, for the next one to share.
+ * @accts: the accounts of the mms it charges (acct.c); written under
+ *	@lock and vfm_accts_lock, read under either.
+ * @acct_mm: the mm linked last, to skip vfm_acct_link() (READ_ONCE).
  * @domains: the iommu_domains mirroring @dmas (struct vfm_domain).
  * @iova: IOVA ranges every attached group can use.
  * @pgsize_bitmap: page sizes every domain supports.
@@ -432,6 +447,8 @@ struct vfm_container {
 	u64 pinned_pages;
 	u64 locked_pages;
 	struct vfm_owner *owner;
+	struct list_head accts;
+	struct mm_struct *acct_mm;
 	struct list_head domains;
 	struct vfm_iova iova;
 	u64 pgsize_bitmap;
@@ -548,6 +565,89 @@ void vfm_batch_unpin(struct vfm_batch *b, struct vfm_dma *dma,
 int vfm_charge(struct vfm_owner *o, long npages);
 bool vfm_pfn_rsvd(unsigned long pfn);
 
+/**
+ * struct vfm_acct_backfill - what a container holds for an account that
+ *	goes shared (acct.c, dma.c)
+ * @refs: the references it takes.
+ * @charged: the pages it charged for them in direct mode.
+ * @owner: an owner of the account in the container, or NULL.
+ */
+struct vfm_acct_backfill {
+	unsigned long refs;
+	unsigned long charged;
+	struct vfm_owner *owner;
+};
+
+/* acct.c: one locked_vm charge per page per process */
+/**
+ * struct vfm_acct - what vfio-mirror charges to one mm
+ * @node: entry in vfm_accts.
+ * @mm: the mm (mmgrab'd).
+ * @links: the containers linked (struct vfm_acct_link).
+ * @nr_links: entries of @links.
+ * @shared: the record is kept: pages are charged per frame.  Written
+ *	under vfm_accts_lock and the lock of the one container linked, before
+ *	a second is linked; read under a linked container's lock.
+ * @lock: protects @refs and @nr_frames, and orders the charges of
+ *	several containers.
+ * @refs: frame number to xa_mk_value(references).
+ * @nr_frames: entries of @refs: the pages charged.
+ *
+ * @node, @links, @nr_links: under vfm_accts_lock (acct.c).
+ */
+struct vfm_acct {
+	struct list_head node;
+	struct mm_struct *mm;
+	struct list_head links;
+	unsigned int nr_links;
+	bool shared;
+	struct mutex lock;		/* the lock order is at the top */
+	struct xarray refs;
+	unsigned long nr_frames;
+};
+
+int __vfm_acct_link(struct vfm_container *c);
+void vfm_acct_unlink_all(struct vfm_container *c);
+struct vfm_acct *vfm_acct_find(struct vfm_container *c, struct mm_struct *mm);
+
+/**
+ * vfm_acct_link() - let @c charge the current process's mm
+ * @c: a referenced container, not locked: no container's lock is held.
+ *
+ * Nothing to do when the mm is the one linked last (links go only with
+ * the container); else __vfm_acct_link().
+ *
+ * Return: 0, or an errno of __vfm_acct_link().
+ */
+static inline int vfm_acct_link(struct vfm_container *c)
+{
+	if (likely(READ_ONCE(c->acct_mm) == current->mm))
+		return 0;
+	return __vfm_acct_link(c);
+}
+
+/**
+ * vfm_acct_shared() - is @o's account in shared mode?
+ * @o: an owner; its container locked.
+ *
+ * Return: true when @o's pages are charged per frame (vfm_acct_get()).
+ */
+static inline bool vfm_acct_shared(const struct vfm_owner *o)
+{
+	return o->acct->shared;
+}
+
+int vfm_acct_ref_runs(struct vfm_acct *a, const struct vfm_run *runs,
+		      unsigned int nr, unsigned long *new, unsigned long *refs);
+int vfm_acct_get(struct vfm_owner *o, const struct vfm_run *runs,
+		 unsigned int nr, unsigned long *held);
+unsigned long vfm_acct_put(struct vfm_owner *o, const struct vfm_run *runs,
+			   unsigned int nr);
+int vfm_acct_charge_page(struct vfm_owner *o, unsigned long pfn);
+void vfm_acct_uncharge_page(struct vfm_owner *o, unsigned long pfn);
+int vfm_dma_acct_backfill(struct vfm_container *c, struct vfm_acct *a,
+			  struct vfm_acct_backfill *bf);
+
 /* domain.c: the mirror */
 int vfm_domain_attach_group(struct vfm_container *c,
 			    struct iommu_group *iommu_group);
@@ -592,6 +692,10 @@ bool vfm_emul_pinned(struct vfm_container *c, dma_addr_t start,
 unsigned long vfm_emul_charged(struct vfm_container *c, dma_addr_t start,
 			       dma_addr_t last);
 int vfm_emul_notify_unmap(struct vfm_container *c, struct vfm_dma *dma);
+int vfm_emul_acct_pins(struct vfm_container *c, struct vfm_dma *dma,
+		       struct vfm_owner *o, bool get, unsigned long *refs);
+int vfm_emul_acct_backfill(struct vfm_container *c, struct vfm_acct *a,
+			   unsigned long *new, unsigned long *refs);
 int vfm_emul_pin_pages(void *iommu_data, struct iommu_group *iommu_group,
 		       dma_addr_t iova, int npage, int prot,
 		       struct page **pages);
