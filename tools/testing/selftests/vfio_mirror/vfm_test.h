@@ -70,6 +70,9 @@
  *	by the memory cgroup, not by type1's count of 65535.
  * @VFM_NEED_CLEARS_HALF_DONE_MAPS: backend .b clears what an IOMMU driver
  *	left mapped of a map it failed, which type1 6.12 does not.
+ * @VFM_NEED_SHARED_LOCKED_VM: backend .b charges a page that several
+ *	containers of a process pin once (share_locked_vm), not per
+ *	container as type1 does.
  */
 enum vfm_need_what {
 	VFM_NEED_BACKEND,
@@ -95,6 +98,7 @@ enum vfm_need_what {
 	VFM_NEED_MEMCG,
 	VFM_NEED_MAPPINGS_BY_MEMORY,
 	VFM_NEED_CLEARS_HALF_DONE_MAPS,
+	VFM_NEED_SHARED_LOCKED_VM,
 };
 
 /**
@@ -204,6 +208,10 @@ static inline const char *vfm_need_unsupported(const struct vfm_need *w)
 	case VFM_NEED_CLEARS_HALF_DONE_MAPS:
 		if (vfm_is_type1(w->b))
 			return "type1 6.12 leaves what a driver left of a failed map";
+		break;
+	case VFM_NEED_SHARED_LOCKED_VM:
+		if (vfm_is_type1(w->b))
+			return "type1 charges per container (share_test checks it)";
 		break;
 	default:
 		break;
