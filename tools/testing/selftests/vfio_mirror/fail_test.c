@@ -878,6 +878,45 @@ TEST_F_TIMEOUT(fail, attach_shared, FAIL_TIMEOUT)
 	fail_loop(_metadata, &self->env, &op, -1);
 }
 
+/*
+ * A map into a second container of the process, of memory the first maps:
+ * the process's account goes shared (acct.c), once, and the pages are
+ * charged once.
+ */
+static void prepare_second(struct __test_metadata *_metadata,
+			   struct fail_env *self)
+{
+	prepare_mapped(_metadata, self);
+	ASSERT_EQ(0, vfm_ctx_open(&self->other, &mirror, 0));
+	ASSERT_EQ(0, vfm_ctx_attach_mock(&self->other, 1));
+}
+
+static int run_map_second(struct fail_env *self)
+{
+	return vfm_map(self->other.container, IOVA_OP, self->mem, OP_LEN, RW);
+}
+
+static void undo_second(struct __test_metadata *_metadata,
+			struct fail_env *self, bool ok)
+{
+	if (ok)
+		ASSERT_EQ(0, vfm_unmap(self->other.container, IOVA_OP, OP_LEN,
+				       0, NULL));
+	vfm_ctx_close(&self->other);
+	undo_unmap(_metadata, self, true);
+}
+
+TEST_F_TIMEOUT(fail, map_dma_second_container, FAIL_TIMEOUT)
+{
+	const struct fail_op op = {
+		.name = "MAP_DMA into a second container, of the same pages",
+		.prepare = prepare_second, .run = run_map_second,
+		.undo = undo_second,
+	};
+
+	fail_loop(_metadata, &self->env, &op, -1);
+}
+
 /* A mediated device: pin_pages and dma_rw. */
 
 static int run_pin(struct fail_env *self)
