@@ -7,6 +7,14 @@
  * guest runs its firmware, which programs the device's BARs, and QEMU
  * quits cleanly and everything is released.
  *
+ * And the limit a VMM with a virtual IOMMU needs: QEMU given two edu
+ * devices behind its intel-iommu (caching mode, as device assignment
+ * needs) gives each its own container and maps all guest RAM into both.
+ * Under an RLIMIT_MEMLOCK just above its RAM (without CAP_IPC_LOCK, which
+ * a root VMM would otherwise have), type1 charges it twice and QEMU fails
+ * to start; vfio-mirror charges it once and QEMU starts.  At twice its RAM
+ * both start.
+ *
  * QEMU is run from VFM_QEMU (default /usr/bin/qemu-system-x86_64); the test
  * is skipped without it (a failure where VFM_REQUIRE_DEVICES is set).
  */
@@ -15,6 +23,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +32,12 @@
 #include "vfm_test.h"
 
 #define GUEST_MB	64
+/*
+ * What QEMU maps besides its RAM (the firmware, its ISA alias, the option
+ * ROM area: under 1 MiB), with room to spare, but less than another RAM.
+ */
+#define MAPPED_EXTRA_MB	8
+#define CAP_IPC_LOCK	14
 
 /* A QEMU process with its monitor on a pair of pipes. */
 struct qemu {
@@ -29,11 +45,21 @@ struct qemu {
 	pid_t pid;
 	int in, out;
 	bool echoing;		/* the monitor is echoing the last command */
+	char log[8192];		/* what it printed, as far as it fits */
+	size_t loglen;
+};
+
+/* How to start it. */
+struct qemu_opts {
+	int ndev;		/* edu devices assigned */
+	bool viommu;		/* behind an intel-iommu */
+	long memlock_mb;	/* RLIMIT_MEMLOCK without CAP_IPC_LOCK; 0: root's */
 };
 
 FIXTURE(vmm) {
 	struct qemu q;
-	char bdf[1][32];
+	char bdf[2][32];
+	int nedu;
 };
 
 FIXTURE_VARIANT(vmm) {
@@ -57,7 +83,8 @@ FIXTURE_SETUP(vmm)
 	VFM_REQUIRE(return, VFM_NEED_BACKEND, .b = &variant->b);
 	VFM_REQUIRE(return, VFM_NEED_PROGRAM, .what = q->path);
 	VFM_REQUIRE(return, VFM_NEED_EDU, .n = 1);
-	ASSERT_EQ(1, vfm_edu_find(self->bdf, 1));
+	self->nedu = vfm_edu_find(self->bdf, 2);
+	ASSERT_LE(1, self->nedu);
 	ASSERT_EQ(0, vfm_set_claim_type1(variant->b.claim_type1));
 }
 
@@ -76,28 +103,63 @@ FIXTURE_TEARDOWN(vmm)
 	vfm_set_claim_type1(false);
 }
 
-/* Start QEMU with the device at @bdf assigned to its guest. */
-static int qemu_start(struct qemu *q, const char *bdf)
+/* In QEMU's child: the limit, and no CAP_IPC_LOCK after exec. */
+static void qemu_limit(long mb)
 {
-	char dev[64], mem[16];
-	int to[2], from[2];
+	struct rlimit rl = { mb << 20, mb << 20 };
 
-	snprintf(dev, sizeof(dev), "vfio-pci,host=%s", bdf);
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) ||
+	    prctl(PR_CAPBSET_DROP, CAP_IPC_LOCK, 0, 0, 0))
+		_exit(126);
+}
+
+/* Start QEMU with the first @o->ndev devices of @bdf assigned. */
+static int qemu_start(struct qemu *q, char bdf[][32],
+		      const struct qemu_opts *o)
+{
+	char dev[2][64], mem[16];
+	const char *argv[32];
+	int to[2], from[2], i, n = 0;
+
 	snprintf(mem, sizeof(mem), "%dM", GUEST_MB);
+	argv[n++] = q->path;
+	argv[n++] = "-M";
+	argv[n++] = "q35";
+	argv[n++] = "-m";
+	argv[n++] = mem;
+	argv[n++] = "-accel";
+	argv[n++] = "tcg,tb-size=32";
+	argv[n++] = "-nodefaults";
+	argv[n++] = "-display";
+	argv[n++] = "none";
+	argv[n++] = "-S";
+	argv[n++] = "-monitor";
+	argv[n++] = "stdio";
+	if (o->viommu) {
+		argv[n++] = "-device";
+		argv[n++] = "intel-iommu,caching-mode=on";
+	}
+	for (i = 0; i < o->ndev; i++) {
+		snprintf(dev[i], sizeof(dev[i]), "vfio-pci,host=%s", bdf[i]);
+		argv[n++] = "-device";
+		argv[n++] = dev[i];
+	}
+	argv[n] = NULL;
 	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC))
 		return -errno;
 
+	q->loglen = 0;
+	q->log[0] = 0;
 	q->pid = fork();
 	if (q->pid < 0)
 		return -errno;
 	if (!q->pid) {
+		if (o->memlock_mb)
+			qemu_limit(o->memlock_mb);
 		dup2(to[0], 0);
 		dup2(from[1], 1);
 		dup2(from[1], 2);
-		execl(q->path, q->path, "-M", "q35", "-m", mem,
-		      "-accel", "tcg,tb-size=32", "-nodefaults",
-		      "-display", "none", "-S", "-monitor", "stdio",
-		      "-device", dev, (char *)NULL);
+		execv(q->path, (char **)argv);
 		_exit(127);
 	}
 	close(to[0]);
@@ -105,6 +167,16 @@ static int qemu_start(struct qemu *q, const char *bdf)
 	q->in = to[1];
 	q->out = from[0];
 	return 0;
+}
+
+/* Echo @c to the test log, and keep it in @q->log. */
+static void qemu_log(struct qemu *q, char c)
+{
+	fputc(c, stderr);
+	if (q->loglen < sizeof(q->log) - 1) {
+		q->log[q->loglen++] = c;
+		q->log[q->loglen] = 0;
+	}
 }
 
 /*
@@ -134,7 +206,7 @@ static int qemu_prompt(struct qemu *q, int seconds)
 			escape = !((c >= 'A' && c <= 'Z') ||
 				   (c >= 'a' && c <= 'z'));
 		else if (c == '\n' || (c >= ' ' && c < 0177))
-			fputc(c, stderr);
+			qemu_log(q, c);
 		matched = c == prompt[matched] ? matched + 1 :
 			  c == prompt[0] ? 1 : 0;
 		if (matched == sizeof(prompt) - 1) {
@@ -178,8 +250,10 @@ TEST_F_TIMEOUT(vmm, qemu_runs_a_guest_with_vfio_pci, 300)
 	struct qemu *q = &self->q;
 	int status;
 
+	const struct qemu_opts o = { .ndev = 1 };
+
 	ASSERT_LE(0, refs);
-	ASSERT_EQ(0, qemu_start(q, self->bdf[0]));
+	ASSERT_EQ(0, qemu_start(q, self->bdf, &o));
 	/*
 	 * The monitor prints its first prompt when it opens, before the
 	 * devices are realized; it answers commands only from the main
@@ -207,6 +281,73 @@ TEST_F_TIMEOUT(vmm, qemu_runs_a_guest_with_vfio_pci, 300)
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
 	ASSERT_EQ(refs, vfm_module_refcnt(variant->b.module));
+}
+
+/*
+ * Start QEMU with both devices behind its vIOMMU under a limit of @mb:
+ * its VmLck once started, or -1 when it failed to start (checked to be
+ * for want of locked memory).
+ */
+static long viommu_start(struct __test_metadata *_metadata, struct qemu *q,
+			 char bdf[][32], long mb)
+{
+	const struct qemu_opts o = {
+		.ndev = 2, .viommu = true, .memlock_mb = mb,
+	};
+	long kb = -1;
+	int status, ret;
+
+	ASSERT_EQ(0, qemu_start(q, bdf, &o)) {
+		return -1;
+	}
+	ret = qemu_prompt(q, 240);
+	if (!ret)
+		ret = qemu_cmd(q, "info status\n") ?: qemu_prompt(q, 240);
+	if (!ret) {
+		/* Realized: both containers mapped all guest RAM. */
+		kb = proc_vmlck_kb(q->pid);
+		ASSERT_EQ(0, qemu_cmd(q, "quit\n")) {
+			return -1;
+		}
+	} else {
+		EXPECT_EQ(-EPIPE, ret);
+		/* "vfio_dma_map(...) = -12 (Cannot allocate memory)" */
+		EXPECT_NE(NULL, strstr(q->log, "Cannot allocate memory"));
+	}
+	EXPECT_EQ(q->pid, waitpid(q->pid, &status, 0));
+	q->pid = -1;
+	close(q->in);
+	close(q->out);
+	q->in = -1;
+	q->out = -1;
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(!!ret, WEXITSTATUS(status));
+	return kb;
+}
+
+TEST_F_TIMEOUT(vmm, two_devices_behind_a_viommu_under_a_memlock_limit, 600)
+{
+	const long once = GUEST_MB + MAPPED_EXTRA_MB;
+	bool shares = !vfm_is_type1(&variant->b);
+	long kb;
+
+	VFM_REQUIRE(return, VFM_NEED_EDU, .n = 2);
+	/* Just above its RAM: type1 needs twice that, vfio-mirror once. */
+	kb = viommu_start(_metadata, &self->q, self->bdf, once);
+	TH_LOG("memlock %ld MiB: VmLck %ld kB", once, kb);
+	if (shares) {
+		ASSERT_LE(GUEST_MB * 1024, kb);
+		ASSERT_GT(once * 1024, kb);
+	} else {
+		ASSERT_EQ(-1, kb);
+	}
+
+	/* At twice: both start, type1 charged twice. */
+	kb = viommu_start(_metadata, &self->q, self->bdf,
+			  2 * once);
+	TH_LOG("memlock %ld MiB: VmLck %ld kB", 2 * once, kb);
+	ASSERT_LE((shares ? 1 : 2) * GUEST_MB * 1024, kb);
+	ASSERT_GT((shares ? 1 : 2) * once * 1024, kb);
 }
 
 TEST_HARNESS_MAIN
