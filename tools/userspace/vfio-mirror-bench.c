@@ -304,6 +304,69 @@ static int replay(struct vfm_ctx *ctx, char *buf, size_t size,
 	return ret ?: vfm_unmap(ctx->container, IOVA, size, 0, NULL);
 }
 
+/*
+ * A second container of the process maps what the first maps, as a VMM
+ * with a vIOMMU maps guest memory for its second device: with
+ * vfio-mirror the pages are charged once, and this map records what the
+ * first container holds as well as its own (acct.c).
+ */
+static int second_map(struct vfm_ctx *ctx, char *buf, size_t size,
+		      struct vfm_ctx *other)
+{
+	int ret = vfm_map(ctx->container, IOVA, buf, size, RW);
+
+	if (ret)
+		return ret;
+	ret = vfm_ctx_open(other, ctx->b, 0);
+	return ret ?: vfm_ctx_attach_mock(other, 1);
+}
+
+static int second_unmap(struct vfm_ctx *ctx, size_t size,
+			struct vfm_ctx *other, int ret)
+{
+	vfm_ctx_close(other);
+	return ret ?: vfm_unmap(ctx->container, IOVA, size, 0, NULL);
+}
+
+static int second(struct vfm_ctx *ctx, char *buf, size_t size,
+		  struct sample *s)
+{
+	struct vfm_ctx other;
+	long long t;
+	int ret;
+
+	ret = second_map(ctx, buf, size, &other);
+	if (!ret) {
+		t = now_ns();
+		ret = vfm_map(other.container, IOVA, buf, size, RW);
+		s->v[0] = now_ns() - t;
+	}
+	if (!ret) {
+		t = now_ns();
+		ret = vfm_unmap(other.container, IOVA, size, 0, NULL);
+		s->v[1] = now_ns() - t;
+	}
+	return second_unmap(ctx, size, &other, ret);
+}
+
+/* The kernel memory that map takes, per 4 KiB page. */
+static int second_memory(struct vfm_ctx *ctx, char *buf, size_t size,
+			 struct sample *s)
+{
+	struct vfm_ctx other;
+	long long before;
+	int ret;
+
+	ret = second_map(ctx, buf, size, &other);
+	if (!ret) {
+		before = kernel_memory();
+		ret = vfm_map(other.container, IOVA, buf, size, RW);
+		s->v[0] = (kernel_memory() - before) / (long long)(size / PG);
+		s->v[1] = -1;
+	}
+	return second_unmap(ctx, size, &other, ret);
+}
+
 static const struct bench_case cases[] = {
 	{ "512 MiB of 4 KiB pages", { "map", "unmap" }, NS,
 	  anon_4k, unmap_buf, map_then_unmap },
@@ -325,6 +388,10 @@ static const struct bench_case cases[] = {
 	  anon_4k, unmap_buf, release },
 	{ "replay 512 MiB into a mock domain", { "attach", NULL }, NS,
 	  anon_4k, unmap_buf, replay },
+	{ "512 MiB into a second container", { "map", "unmap" }, NS,
+	  anon_4k, unmap_buf, second },
+	{ "kernel memory of a second container's map", { "per page", NULL },
+	  BYTES, anon_4k, unmap_buf, second_memory },
 };
 
 static int cmp_ll(const void *a, const void *b)
