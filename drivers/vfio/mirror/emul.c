@@ -51,10 +51,14 @@
 void vfm_emul_init(struct vfm_container *c)
 {
 	INIT_LIST_HEAD(&c->emul_groups);
-	xa_init(&c->pins);
+	/*
+	 * Their nodes are the VMM's, as the rest of VFM_GFP: a node the
+	 * xarray allocates under its lock is charged only with this flag.
+	 */
+	xa_init_flags(&c->pins, XA_FLAGS_ACCOUNT);
 	init_rwsem(&c->devices_rwsem);
 	INIT_LIST_HEAD(&c->devices);
-	xa_init(&c->dirty);
+	xa_init_flags(&c->dirty, XA_FLAGS_ACCOUNT);
 }
 
 static struct vfm_group *vfm_emul_find(struct vfm_container *c,

@@ -298,4 +298,52 @@ TEST_F_TIMEOUT(memcg, more_than_65535_mappings_fit_in_a_limited_cgroup, 120)
 	EXPECT_EQ(0, vfm_memcg_remove(name));
 }
 
+/*
+ * A mediated device's pins are charged too, the container's records of
+ * them and the xarray nodes that hold those: 4096 pins 64 IOVA pages
+ * apart need a leaf node (576 bytes) each.  The cgroup's count moves by
+ * up to a batch of 64 pages per CPU that it charges ahead; 4096 pins
+ * charged 300 bytes each are well clear of that.
+ */
+TEST_F_TIMEOUT(memcg, mediated_pins_are_charged_with_their_records, 120)
+{
+	const long n = 4096;
+	const uint64_t stride = 64 * PG;
+	long long before, after;
+	struct vfm_ctx e;
+	uint64_t phys;
+	char name[32];
+	long i;
+	int fd;
+
+	VFM_REQUIRE(return, VFM_NEED_MEMCG);
+	VFM_REQUIRE(return, VFM_NEED_V2_PINNING, .b = &variant->b);
+	snprintf(name, sizeof(name), "vfm-pins-%d", getpid());
+	ASSERT_EQ(0, vfm_memcg_make(name, 256LL << 20));
+	snprintf(self->cgroup, sizeof(self->cgroup), "%s", name);
+	ASSERT_EQ(0, vfm_memcg_move(name, getpid()));
+	ASSERT_EQ(0, vfm_ctx_open(&e, &variant->b, 0));
+	if (!vfm_ctx_emul(_metadata, &e, 0)) {
+		vfm_ctx_close(&e);
+		return;
+	}
+	fd = e.emul_fd[0];
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, vfm_map(e.container, IOVA + i * stride,
+				     self->page, PG, RW));
+
+	before = vfm_memcg_field(name, "memory.current", NULL);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, vfm_emul_pin(fd, IOVA + i * stride, 1,
+					  VFM_EMUL_PROT_READ, &phys));
+	after = vfm_memcg_field(name, "memory.current", NULL);
+	TH_LOG("%lld bytes charged per pin", (after - before) / n);
+	EXPECT_LE(300, (after - before) / n);
+
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, vfm_emul_unpin(fd, IOVA + i * stride, 1));
+	vfm_ctx_close(&e);
+	ASSERT_EQ(0, vfm_memcg_move(".", getpid()));
+}
+
 TEST_HARNESS_MAIN
