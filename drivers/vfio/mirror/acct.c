@@ -38,11 +38,13 @@
  * by frame, not by address: memory replaced behind an address and mapped
  * again is a new frame, and is charged again.
  *
- * Lock order (vfm.h): vfm_accts_lock is taken without any container's lock
- * and takes them, one at a time; vfm_acct::lock is taken under a
- * container's lock, and takes mmap_lock (vfm_charge()).  The mode is
- * written under vfm_accts_lock and the lock of the only container linked,
+ * Lock order (vfm.h): vfm_acct::link_lock is taken without any
+ * container's lock and takes them, one at a time; vfm_acct::lock is taken
+ * under a container's lock, and takes mmap_lock (vfm_charge()).  The mode
+ * is written under link_lock and the lock of the only container linked,
  * before the second is linked: a container reads it under its own lock.
+ * Only the callers of one mm wait for each other on link_lock; the global
+ * vfm_accts_lock is held just to find or drop an account.
  */
 #include <linux/list.h>
 #include <linux/mm.h>
@@ -71,7 +73,7 @@ static LIST_HEAD(vfm_accts);
 
 /**
  * vfm_acct_find() - the account of @mm that @c is linked to
- * @c: container, locked (or vfm_accts_lock held).
+ * @c: container, locked.
  * @mm: an mm.
  *
  * Return: the account, or NULL.
@@ -314,7 +316,10 @@ static int vfm_acct_engage(struct vfm_acct *a, struct vfm_container *c)
 	struct vfm_acct_backfill bf = {};
 	int ret;
 
-	mutex_lock(&c->lock);
+	lockdep_assert_held(&a->link_lock);
+	ret = mutex_lock_killable(&c->lock);
+	if (ret)
+		return ret;
 	mutex_lock(&a->lock);
 	ret = vfm_dma_acct_backfill(c, a, &bf);
 	/*
@@ -337,36 +342,44 @@ static int vfm_acct_engage(struct vfm_acct *a, struct vfm_container *c)
 	return ret;
 }
 
-static struct vfm_acct *vfm_acct_lookup(struct mm_struct *mm)
+/* The account of @mm, made if there is none, referenced; or NULL. */
+static struct vfm_acct *vfm_acct_get_mm(struct mm_struct *mm)
 {
 	struct vfm_acct *a;
 
+	mutex_lock(&vfm_accts_lock);
 	list_for_each_entry(a, &vfm_accts, node)
-		if (a->mm == mm)
-			return a;
+		if (a->mm == mm && refcount_inc_not_zero(&a->users))
+			goto out;
 	a = kzalloc(sizeof(*a), VFM_GFP);
 	if (!a)
-		return NULL;
+		goto out;
+	refcount_set(&a->users, 1);
 	a->mm = mm;
 	mmgrab(mm);
+	mutex_init(&a->link_lock);
 	INIT_LIST_HEAD(&a->links);
 	mutex_init(&a->lock);
 	/* Its nodes are the VMM's, as the rest of VFM_GFP. */
 	xa_init_flags(&a->refs, XA_FLAGS_ACCOUNT);
 	list_add(&a->node, &vfm_accts);
+out:
+	mutex_unlock(&vfm_accts_lock);
 	return a;
 }
 
-static void vfm_acct_free_unlinked(struct vfm_acct *a)
+/* Drop a reference on @a; the last, with its last link, frees it. */
+static void vfm_acct_put_ref(struct vfm_acct *a)
 {
-	lockdep_assert_held(&vfm_accts_lock);
-	if (a->nr_links)
+	if (!refcount_dec_and_mutex_lock(&a->users, &vfm_accts_lock))
 		return;
+	list_del(&a->node);
+	mutex_unlock(&vfm_accts_lock);
 	/* Every holder is gone: so is every reference. */
 	WARN_ON(a->nr_frames || !xa_empty(&a->refs));
 	xa_destroy(&a->refs);
-	list_del(&a->node);
 	mutex_destroy(&a->lock);
+	mutex_destroy(&a->link_lock);
 	mmdrop(a->mm);
 	kfree(a);
 }
@@ -378,7 +391,7 @@ static void vfm_acct_free_unlinked(struct vfm_acct *a)
  * Links @c to the mm's account, unless it is linked already.  The second
  * container linked makes the account shared (when vfm_share_locked_vm
  * says so).  vfm_acct_link() calls it when the mm is not the one linked
- * last.
+ * last.  Only the callers for one mm wait for each other here.
  *
  * Return: 0; -ENOMEM; -EINVAL when @c was released; -EINTR when a fatal
  * signal is pending.
@@ -390,19 +403,28 @@ int __vfm_acct_link(struct vfm_container *c)
 	struct vfm_acct *a;
 	int ret;
 
-	ret = mutex_lock_killable(&vfm_accts_lock);
-	if (ret)
-		return ret;
-	ret = 0;
-	if (vfm_acct_find(c, mm))
-		goto out;
-	ret = -ENOMEM;
 	l = kzalloc(sizeof(*l), VFM_GFP);
 	if (!l)
-		goto out;
-	a = vfm_acct_lookup(mm);
-	if (!a)
-		goto out_free;
+		return -ENOMEM;
+	a = vfm_acct_get_mm(mm);
+	if (!a) {
+		kfree(l);
+		return -ENOMEM;
+	}
+	ret = mutex_lock_killable(&a->link_lock);
+	if (ret)
+		goto out_put;
+	/* Linked already (by another thread, or to another mm last)? */
+	ret = mutex_lock_killable(&c->lock);
+	if (ret)
+		goto out_unlock;
+	if (vfm_acct_find(c, mm)) {
+		WRITE_ONCE(c->acct_mm, mm);
+		mutex_unlock(&c->lock);
+		goto out_unlock;
+	}
+	mutex_unlock(&c->lock);
+
 	if (a->nr_links == 1 && !a->shared && READ_ONCE(vfm_share_locked_vm)) {
 		struct vfm_acct_link *first;
 
@@ -410,27 +432,31 @@ int __vfm_acct_link(struct vfm_container *c)
 					 a_node);
 		ret = vfm_acct_engage(a, first->c);
 		if (ret)
-			goto out_unused;
+			goto out_unlock;
 	}
-	ret = vfm_container_lock(c);
+	ret = mutex_lock_killable(&c->lock);
 	if (ret)
-		goto out_unused;
-	l->c = c;
-	l->acct = a;
-	list_add_tail(&l->a_node, &a->links);
-	list_add_tail(&l->c_node, &c->accts);
-	a->nr_links++;
-	WRITE_ONCE(c->acct_mm, mm);
+		goto out_unlock;
+	/* Released meanwhile: its unlink may have run already. */
+	ret = -EINVAL;
+	if (!c->dead) {
+		l->c = c;
+		l->acct = a;
+		list_add_tail(&l->a_node, &a->links);
+		list_add_tail(&l->c_node, &c->accts);
+		a->nr_links++;
+		WRITE_ONCE(c->acct_mm, mm);
+		ret = 0;
+	}
 	mutex_unlock(&c->lock);
-	mutex_unlock(&vfm_accts_lock);
-	return 0;
-
-out_unused:
-	vfm_acct_free_unlinked(a);
-out_free:
-	kfree(l);
-out:
-	mutex_unlock(&vfm_accts_lock);
+out_unlock:
+	mutex_unlock(&a->link_lock);
+out_put:
+	/* A link holds the reference it was made with. */
+	if (ret || !l->c) {
+		vfm_acct_put_ref(a);
+		kfree(l);
+	}
 	return ret;
 }
 
@@ -441,15 +467,21 @@ out:
 void vfm_acct_unlink_all(struct vfm_container *c)
 {
 	struct vfm_acct_link *l, *tmp;
+	LIST_HEAD(links);
 
-	mutex_lock(&vfm_accts_lock);
-	list_for_each_entry_safe(l, tmp, &c->accts, c_node) {
-		list_del(&l->c_node);
-		list_del(&l->a_node);
-		l->acct->nr_links--;
-		vfm_acct_free_unlinked(l->acct);
-		kfree(l);
-	}
+	mutex_lock(&c->lock);
+	list_splice_init(&c->accts, &links);
 	WRITE_ONCE(c->acct_mm, NULL);
-	mutex_unlock(&vfm_accts_lock);
+	mutex_unlock(&c->lock);
+
+	list_for_each_entry_safe(l, tmp, &links, c_node) {
+		struct vfm_acct *a = l->acct;
+
+		mutex_lock(&a->link_lock);
+		list_del(&l->a_node);
+		a->nr_links--;
+		mutex_unlock(&a->link_lock);
+		kfree(l);
+		vfm_acct_put_ref(a);
+	}
 }

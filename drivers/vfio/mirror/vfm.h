@@ -22,9 +22,10 @@
  *   4. vfm_faults::read_lock: one VFIO_MIRROR_IOMMU_READ_FAULTS at a time,
  *      never under (3), so reading faults does not wait for mapping work.
  *   4a. vfm_acct::lock (acct.c): a process's account of locked pages,
- *      shared by its containers.  Taken under (3).  vfm_accts_lock, which
- *      links containers to accounts, is taken before (3), never under it,
- *      and takes (3) of one container at a time.
+ *      shared by its containers.  Taken under (3).  vfm_acct::link_lock,
+ *      which links containers to the account, is taken before (3), never
+ *      under it, and takes (3) of one container at a time; the global
+ *      vfm_accts_lock only guards the list of accounts, for a moment.
  *   5. mm->mmap_lock, taken by pinning and locked_vm accounting (pin.c),
  *      and by vfio_dma_rw() copies (emul.c).  Under (3), as in type1, user
  *      memory is faulted in by pinning and vfio_dma_rw() and by dirty
@@ -581,23 +582,26 @@ struct vfm_acct_backfill {
 /* acct.c: one locked_vm charge per page per process */
 /**
  * struct vfm_acct - what vfio-mirror charges to one mm
- * @node: entry in vfm_accts.
+ * @node: entry in the list of accounts, under vfm_accts_lock (acct.c).
+ * @users: the links, and the callers of __vfm_acct_link() at work.
  * @mm: the mm (mmgrab'd).
+ * @link_lock: protects @links and @nr_links, and makes the account
+ *	shared.  Taken without any container's lock; takes them.
  * @links: the containers linked (struct vfm_acct_link).
  * @nr_links: entries of @links.
  * @shared: the record is kept: pages are charged per frame.  Written
- *	under vfm_accts_lock and the lock of the one container linked, before
- *	a second is linked; read under a linked container's lock.
+ *	under @link_lock and the lock of the one container linked, before a
+ *	second is linked; read under a linked container's lock.
  * @lock: protects @refs and @nr_frames, and orders the charges of
  *	several containers.
  * @refs: frame number to xa_mk_value(references).
  * @nr_frames: entries of @refs: the pages charged.
- *
- * @node, @links, @nr_links: under vfm_accts_lock (acct.c).
  */
 struct vfm_acct {
 	struct list_head node;
+	refcount_t users;
 	struct mm_struct *mm;
+	struct mutex link_lock;		/* the lock order is at the top */
 	struct list_head links;
 	unsigned int nr_links;
 	bool shared;
