@@ -11,6 +11,7 @@
  * Three containers, each with one mock device's group.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -426,6 +427,77 @@ TEST_F(share, replay_and_last_domain_leaving_beside_another_container)
 	ASSERT_EQ(0, vmlck(self));
 	vfm_ctx_close(&e);
 	ASSERT_EQ(self->pins, vfm_pins_outstanding());
+}
+
+/* A thread mapping and unmapping the same memory in its own container. */
+struct churn {
+	int container;
+	char *buf;
+	int err;
+};
+
+#define CHURN_SIZE	(256 * KB)
+#define CHURN_MAPS	50
+#define CHURN_ROUNDS	10
+
+/* Map and unmap CHURN_MAPS times; end mapped. */
+static void *churn(void *arg)
+{
+	struct churn *ch = arg;
+	int i;
+
+	for (i = 0; i < CHURN_MAPS && !ch->err; i++) {
+		ch->err = vfm_map(ch->container, IOVA, ch->buf, CHURN_SIZE, RW);
+		if (!ch->err && i < CHURN_MAPS - 1)
+			ch->err = vfm_unmap(ch->container, IOVA, CHURN_SIZE, 0,
+					    NULL);
+	}
+	return NULL;
+}
+
+/*
+ * Three threads map and unmap the same memory, each in its own fresh
+ * container, so that the containers link to the process's account and
+ * make it shared while the others map: round after round, the charge
+ * adds up once they stop, and nothing is left once they are closed.
+ */
+TEST_F_TIMEOUT(share, threads_mapping_while_the_account_goes_shared, 300)
+{
+	struct churn ch[N];
+	pthread_t t[N];
+	int r, i;
+
+	for (r = 0; r < CHURN_ROUNDS; r++) {
+		close_all(self->ctx, &self->open);
+		for (i = 0; i < N; i++) {
+			ASSERT_EQ(0, vfm_ctx_open(&self->ctx[i], &variant->b,
+						  0));
+			self->open = i + 1;
+			ASSERT_EQ(0, vfm_ctx_attach_mock(&self->ctx[i], i));
+			ch[i] = (struct churn){
+				.container = container(self, i),
+				.buf = self->buf,
+			};
+		}
+		for (i = 0; i < N; i++)
+			ASSERT_EQ(0, pthread_create(&t[i], NULL, churn,
+						    &ch[i]));
+		for (i = 0; i < N; i++) {
+			ASSERT_EQ(0, pthread_join(t[i], NULL));
+			ASSERT_EQ(0, ch[i].err);
+		}
+		ASSERT_EQ(charge(&variant->b, N, CHURN_SIZE / KB),
+			  vmlck(self)) {
+			TH_LOG("round %d", r);
+		}
+		ASSERT_EQ(self->pins + N * CHURN_SIZE / PG,
+			  vfm_pins_outstanding());
+	}
+	close_all(self->ctx, &self->open);
+	ASSERT_EQ(0, vmlck(self));
+	ASSERT_EQ(self->pins, vfm_pins_outstanding());
+	if (shares(&variant->b))
+		ASSERT_EQ(0, vfm_mirror_stat("shared_frames"));
 }
 
 /*
