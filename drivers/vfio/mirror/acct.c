@@ -89,53 +89,74 @@ struct vfm_acct *vfm_acct_find(struct vfm_container *c, struct mm_struct *mm)
 }
 
 /*
+ * References of a frame that share its one charge.  Each further one is
+ * charged, as type1 charges every mapping of a page: so a process cannot
+ * pin one page more than this many times beyond what RLIMIT_MEMLOCK
+ * allows it, and a folio's reference count stays far from overflowing
+ * (GUP adds 1024 per pin of a small folio, 1 per pin of a page of a
+ * large one: 4096 pins of each page of a 1 GiB folio are 2^30).
+ */
+#define VFM_ACCT_SHARED_REFS	4096
+
+/*
  * Frames walked under the record's spinlock at once: 16 leaf nodes of the
  * xarray, so that a long run does not hold it for long.
  */
 #define VFM_ACCT_CHUNK		(16 * XA_CHUNK_SIZE)
 
 /*
+ * Whether the reference that takes a frame from @refs to @refs + 1 is
+ * charged: the first, and every one past VFM_ACCT_SHARED_REFS.
+ */
+static bool vfm_acct_charges(unsigned long refs)
+{
+	return !refs || refs >= VFM_ACCT_SHARED_REFS;
+}
+
+/*
  * Take a reference on each of @n frames from @pfn, at most
  * VFM_ACCT_CHUNK, in one walk of the record; the first *@done have one on
- * return, and *@new counts those that had none.
+ * return, and *@new counts the pages to charge for them.
  */
 static int vfm_acct_ref_chunk(struct vfm_acct *a, unsigned long pfn,
 			      unsigned long n, unsigned long *done,
 			      unsigned long *new)
 {
 	XA_STATE(xas, &a->refs, pfn);
-	unsigned long i = 0, added = 0;
+	unsigned long i = 0, v, frames = 0, charged = 0;
 	void *old;
 
 	do {
 		xas_lock(&xas);
 		for (old = xas_load(&xas); i < n; old = xas_next(&xas)) {
-			xas_store(&xas, xa_mk_value(old ? xa_to_value(old) + 1
-							: 1));
+			v = old ? xa_to_value(old) : 0;
+			xas_store(&xas, xa_mk_value(v + 1));
 			if (xas_error(&xas))
 				break;
-			added += !old;
+			frames += !v;
+			charged += vfm_acct_charges(v);
 			i++;
 		}
 		xas_unlock(&xas);
 	} while (xas_nomem(&xas, VFM_GFP));
 
-	a->nr_frames += added;
-	atomic64_add(added, &vfm_stats.shared_frames);
-	*new += added;
+	a->nr_frames += frames;
+	a->charged += charged;
+	atomic64_add(frames, &vfm_stats.shared_frames);
+	*new += charged;
 	*done += i;
 	return xas_error(&xas);
 }
 
 /*
  * Drop a reference on each of @n frames from @pfn, at most
- * VFM_ACCT_CHUNK; *@freed counts the frames that lose the last.
+ * VFM_ACCT_CHUNK; *@freed counts the pages to uncharge for them.
  */
 static void vfm_acct_unref_chunk(struct vfm_acct *a, unsigned long pfn,
 				 unsigned long n, unsigned long *freed)
 {
 	XA_STATE(xas, &a->refs, pfn);
-	unsigned long i, v, gone = 0;
+	unsigned long i, v, frames = 0, charged = 0;
 	void *old;
 
 	xas_lock(&xas);
@@ -146,13 +167,15 @@ static void vfm_acct_unref_chunk(struct vfm_acct *a, unsigned long pfn,
 		/* Replacing or erasing a present entry allocates nothing. */
 		v = xa_to_value(old);
 		xas_store(&xas, v > 1 ? xa_mk_value(v - 1) : NULL);
-		gone += v == 1;
+		frames += v == 1;
+		charged += vfm_acct_charges(v - 1);
 	}
 	xas_unlock(&xas);
 
-	a->nr_frames -= gone;
-	atomic64_sub(gone, &vfm_stats.shared_frames);
-	*freed += gone;
+	a->nr_frames -= frames;
+	a->charged -= charged;
+	atomic64_sub(frames, &vfm_stats.shared_frames);
+	*freed += charged;
 }
 
 /*
@@ -186,7 +209,8 @@ static unsigned long vfm_acct_unref_runs(struct vfm_acct *a,
  * @a: an account, its lock held.
  * @runs: frames.
  * @nr: entries of @runs.
- * @new: the frames that had no reference are added to it.
+ * @new: the pages to charge for them are added to it: the frames that had
+ *	no reference, and references past VFM_ACCT_SHARED_REFS.
  * @refs: the references taken are added to it.
  *
  * Frames that are vfm_pfn_rsvd() (vfm_run::rsvd) are not charged, and
@@ -230,7 +254,7 @@ int vfm_acct_ref_runs(struct vfm_acct *a, const struct vfm_run *runs,
  * @held: set to the references taken.
  *
  * Takes a reference on each charged frame and charges locked_vm with the
- * frames that had none.
+ * frames that had none (and with references past VFM_ACCT_SHARED_REFS).
  *
  * Return: 0; -ENOMEM without memory or beyond RLIMIT_MEMLOCK; -EINTR when
  * a fatal signal is pending.  On error nothing is taken or charged.
@@ -328,11 +352,12 @@ static int vfm_acct_engage(struct vfm_acct *a, struct vfm_container *c)
 	 * mapped, which direct mode does not charge while domains pin it.
 	 */
 	if (!ret && bf.owner)
-		ret = vfm_charge(bf.owner, a->nr_frames - (long)bf.charged);
+		ret = vfm_charge(bf.owner, a->charged - (long)bf.charged);
 	if (ret) {
 		xa_destroy(&a->refs);
 		atomic64_sub(a->nr_frames, &vfm_stats.shared_frames);
 		a->nr_frames = 0;
+		a->charged = 0;
 	} else {
 		c->locked_pages += bf.refs - bf.charged;
 		a->shared = true;
@@ -375,8 +400,12 @@ static void vfm_acct_put_ref(struct vfm_acct *a)
 		return;
 	list_del(&a->node);
 	mutex_unlock(&vfm_accts_lock);
-	/* Every holder is gone: so is every reference. */
-	WARN_ON(a->nr_frames || !xa_empty(&a->refs));
+	/*
+	 * Every holder is gone: so is every reference.  (Not xa_empty(): a
+	 * store that failed for want of a node may leave empty ones, which
+	 * xa_destroy() frees.)
+	 */
+	WARN_ON(a->nr_frames || a->charged);
 	xa_destroy(&a->refs);
 	mutex_destroy(&a->lock);
 	mutex_destroy(&a->link_lock);

@@ -811,6 +811,7 @@ int vfm_dma_acct_backfill(struct vfm_container *c, struct vfm_acct *a,
 		dma_addr_t iova = vfm_dma_iova(dma);
 		u64 size = vfm_dma_size(dma), off, len;
 
+		cond_resched();
 		if (dma->owner->acct != a)
 			continue;
 		bf->owner = dma->owner;

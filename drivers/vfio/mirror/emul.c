@@ -316,7 +316,7 @@ undo:
  *	account going shared (acct.c)
  * @c: container, locked.
  * @a: the account, its lock held.
- * @new: the frames that had no reference are added to it.
+ * @new: the pages to charge for them are added to it.
  * @refs: the references taken are added to it.
  *
  * Return: 0, or -ENOMEM.
@@ -339,6 +339,7 @@ int vfm_emul_acct_backfill(struct vfm_container *c, struct vfm_acct *a,
 		ret = vfm_acct_ref_runs(a, &run, 1, new, refs);
 		if (ret)
 			return ret;
+		cond_resched();
 	}
 	return 0;
 }

@@ -592,10 +592,12 @@ struct vfm_acct_backfill {
  * @shared: the record is kept: pages are charged per frame.  Written
  *	under @link_lock and the lock of the one container linked, before a
  *	second is linked; read under a linked container's lock.
- * @lock: protects @refs and @nr_frames, and orders the charges of
- *	several containers.
+ * @lock: protects @refs, @nr_frames and @charged, and orders the charges
+ *	of several containers.
  * @refs: frame number to xa_mk_value(references).
- * @nr_frames: entries of @refs: the pages charged.
+ * @nr_frames: entries of @refs.
+ * @charged: the pages charged for them: one per frame, and one per
+ *	reference of a frame past VFM_ACCT_SHARED_REFS (acct.c).
  */
 struct vfm_acct {
 	struct list_head node;
@@ -608,6 +610,7 @@ struct vfm_acct {
 	struct mutex lock;		/* the lock order is at the top */
 	struct xarray refs;
 	unsigned long nr_frames;
+	unsigned long charged;
 };
 
 int __vfm_acct_link(struct vfm_container *c);

@@ -261,6 +261,32 @@ TEST_F(share, n_containers_fit_a_limit_of_one_times_the_memory)
 	ASSERT_EQ(SIZE / KB, vmlck(self));
 }
 
+/*
+ * References of a page that share its charge (VFM_ACCT_SHARED_REFS): past
+ * them each is charged, so that the pins of a page stay bounded by the
+ * limit, as with type1 (a folio's count must not overflow).
+ */
+#define SHARED_REFS	4096
+
+TEST_F_TIMEOUT(share, a_page_mapped_past_4096_times_is_charged_per_mapping,
+	       120)
+{
+	const long more = 5;
+	long k;
+
+	ASSERT_EQ(0, vfm_map(container(self, 0), IOVA, self->buf, PG, RW));
+	for (k = 0; k < SHARED_REFS + more - 1; k++)
+		ASSERT_EQ(0, vfm_map(container(self, 1), IOVA2 + k * PG,
+				     self->buf, PG, RW)) {
+			TH_LOG("mapping %ld", k);
+		}
+	ASSERT_EQ((shares(&variant->b) ? 1 + more : SHARED_REFS + more) *
+		  PG / KB, vmlck(self));
+	ASSERT_EQ(0, vfm_unmap(container(self, 1), 0, 0,
+			       VFIO_DMA_UNMAP_FLAG_ALL, NULL));
+	ASSERT_EQ(PG / KB, vmlck(self));
+}
+
 /* An operator who relies on type1's charge per container gets it. */
 TEST_F(share, share_locked_vm_off_charges_per_container)
 {
