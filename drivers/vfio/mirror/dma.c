@@ -329,6 +329,10 @@ int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 		return ret;
 	if (!(prot & (IOMMU_READ | IOMMU_WRITE)))
 		return -EINVAL;
+	/* The caller's mm is charged: the container joins its account. */
+	ret = vfm_acct_link(c);
+	if (ret)
+		return ret;
 
 	ret = vfm_container_lock(c);
 	if (ret)
@@ -676,6 +680,9 @@ int vfm_dma_set_vaddr(struct vfm_container *c, dma_addr_t iova,
 	int ret;
 
 	ret = vfm_dma_check_range(iova, vaddr, size, &last);
+	if (ret)
+		return ret;
+	ret = vfm_acct_link(c);
 	if (ret)
 		return ret;
 	ret = vfm_container_lock(c);

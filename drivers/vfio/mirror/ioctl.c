@@ -204,7 +204,6 @@ static long vfm_ioctl_map_dma(struct vfm_container *c,
 	struct vfio_iommu_type1_dma_map map;
 	bool set_vaddr;
 	int prot = 0;
-	int ret;
 
 	if (copy_from_user(&map, umap, minsz))
 		return -EFAULT;
@@ -221,10 +220,6 @@ static long vfm_ioctl_map_dma(struct vfm_container *c,
 	set_vaddr = map.flags & VFIO_DMA_MAP_FLAG_VADDR;
 	if (!prot == !set_vaddr)
 		return -EINVAL;
-	/* The caller's mm is charged: the container joins its account. */
-	ret = vfm_acct_link(c);
-	if (ret)
-		return ret;
 	if (set_vaddr)
 		return vfm_dma_set_vaddr(c, map.iova, map.vaddr, map.size);
 	return vfm_dma_map(c, map.iova, map.vaddr, map.size, prot);

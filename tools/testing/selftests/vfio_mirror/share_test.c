@@ -301,6 +301,25 @@ TEST_F(share, share_locked_vm_off_charges_per_container)
 	ASSERT_EQ(0, vfm_mirror_stat("shared_frames"));
 }
 
+/*
+ * A MAP_DMA refused for its arguments does not link its container to the
+ * process's account: the first container's frames are not recorded.
+ */
+TEST_F(share, a_refused_map_does_not_make_the_account_shared)
+{
+	VFM_REQUIRE(return, VFM_NEED_SHARED_LOCKED_VM, .b = &variant->b);
+	ASSERT_EQ(0, vfm_map(container(self, 0), IOVA, self->buf, SIZE, RW));
+	ASSERT_EQ(-EINVAL, vfm_map(container(self, 1), IOVA, self->buf, 0,
+				   RW));
+	ASSERT_EQ(-EOVERFLOW, vfm_map(container(self, 1), -PG, self->buf,
+				      2 * PG, RW));
+	ASSERT_EQ(0, vfm_mirror_stat("shared_frames"));
+	/* A map that is not refused does. */
+	ASSERT_EQ(0, vfm_map(container(self, 1), IOVA, self->buf, PG, RW));
+	ASSERT_EQ(SIZE / PG, vfm_mirror_stat("shared_frames"));
+	ASSERT_EQ(SIZE / KB, vmlck(self));
+}
+
 /* Run @fn on @ctx and @buf in a child; its exit status, or -1. */
 static int in_child(int (*fn)(struct vfm_ctx *ctx, char *buf),
 		    struct vfm_ctx *ctx, char *buf)
