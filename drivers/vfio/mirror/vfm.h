@@ -24,8 +24,9 @@
  *   4a. vfm_acct::lock (acct.c): a process's account of locked pages,
  *      shared by its containers.  Taken under (3).  vfm_acct::link_lock,
  *      which links containers to the account, is taken before (3), never
- *      under it, and takes (3) of one container at a time; the global
- *      vfm_accts_lock only guards the list of accounts, for a moment.
+ *      under it (by MAP_DMA, and on release under (1)), and takes (3) of
+ *      one container at a time; the global vfm_accts_lock only guards the
+ *      list of accounts, for a moment.
  *   5. mm->mmap_lock, taken by pinning and locked_vm accounting (pin.c),
  *      and by vfio_dma_rw() copies (emul.c).  Under (3), as in type1, user
  *      memory is faulted in by pinning and vfio_dma_rw() and by dirty
