@@ -96,6 +96,19 @@ FIXTURE_TEARDOWN(share)
 		vfm_mock_reset(n);
 }
 
+/*
+ * Once every container is closed: no charge, no pin and, for a backend
+ * that @shares, no record left of what they held.
+ */
+static void all_gone(struct __test_metadata *_metadata, long vmlck,
+		     long long pins, bool shares)
+{
+	ASSERT_EQ(vmlck, vfm_vmlck_kb());
+	ASSERT_EQ(pins, vfm_pins_outstanding());
+	if (shares)
+		ASSERT_EQ(0, vfm_mirror_stat("shared_frames"));
+}
+
 /* The charge of @k containers mapping the same @kb. */
 static long charge(const struct vfm_backend *b, int k, long kb)
 {
@@ -208,10 +221,7 @@ TEST_F(share, a_container_closed_while_others_keep_the_pages)
 	ASSERT_EQ(0, vfm_map(container(self, 1), IOVA, self->buf, SIZE, RW));
 	ASSERT_EQ(charge(&variant->b, 2, SIZE / KB), vmlck(self));
 	close_all(self->ctx, &self->open);
-	ASSERT_EQ(0, vmlck(self));
-	ASSERT_EQ(self->pins, vfm_pins_outstanding());
-	if (shares(&variant->b))
-		ASSERT_EQ(0, vfm_mirror_stat("shared_frames"));
+	all_gone(_metadata, self->vmlck, self->pins, shares(&variant->b));
 }
 
 /*
@@ -539,10 +549,7 @@ TEST_F_TIMEOUT(share, threads_mapping_while_the_account_goes_shared, 300)
 			  vfm_pins_outstanding());
 	}
 	close_all(self->ctx, &self->open);
-	ASSERT_EQ(0, vmlck(self));
-	ASSERT_EQ(self->pins, vfm_pins_outstanding());
-	if (shares(&variant->b))
-		ASSERT_EQ(0, vfm_mirror_stat("shared_frames"));
+	all_gone(_metadata, self->vmlck, self->pins, shares(&variant->b));
 }
 
 /*
