@@ -341,9 +341,13 @@ static int vfm_acct_engage(struct vfm_acct *a, struct vfm_container *c)
 	int ret;
 
 	lockdep_assert_held(&a->link_lock);
-	ret = mutex_lock_killable(&c->lock);
+	/* Maps at work outside @c's lock charge as the mode they began in. */
+	ret = down_write_killable(&c->maps_rwsem);
 	if (ret)
 		return ret;
+	ret = mutex_lock_killable(&c->lock);
+	if (ret)
+		goto out_up;
 	mutex_lock(&a->lock);
 	ret = vfm_dma_acct_backfill(c, a, &bf);
 	/*
@@ -364,6 +368,8 @@ static int vfm_acct_engage(struct vfm_acct *a, struct vfm_container *c)
 	}
 	mutex_unlock(&a->lock);
 	mutex_unlock(&c->lock);
+out_up:
+	up_write(&c->maps_rwsem);
 	return ret;
 }
 

@@ -202,18 +202,22 @@ static void vfm_dma_destroy(struct vfm_container *c, struct vfm_dma *dma,
 /*
  * Charge the @npages frames of @b, pinned for @dma at @iova; set
  * @t->charged to what the container's count of locked pages gains.  In
- * direct mode the pages devices hold are charged by their pins already; in
- * shared mode each pin holds a reference of its own (acct.c).
+ * direct mode the pages devices hold are charged by their pins already
+ * (only a mapping pinned anew, @locked, vfm_dma_pin_all(), has any: they
+ * pin only what is mapped); in shared mode each pin holds a reference of
+ * its own (acct.c).
  */
 static int vfm_dma_charge_batch(struct vfm_container *c, struct vfm_dma *dma,
 				dma_addr_t iova, unsigned long npages,
-				struct vfm_batch *b, struct vfm_tally *t)
+				bool locked, struct vfm_batch *b,
+				struct vfm_tally *t)
 {
 	if (vfm_acct_shared(dma->owner))
 		return vfm_acct_get(dma->owner, b->runs, b->nr_runs,
 				    &t->charged);
-	t->charged -= vfm_emul_charged(c, iova,
-				       iova + ((u64)npages << PAGE_SHIFT) - 1);
+	if (locked)
+		t->charged -= vfm_emul_charged(c, iova, iova +
+					       ((u64)npages << PAGE_SHIFT) - 1);
 	return vfm_charge(dma->owner, t->charged);
 }
 
@@ -227,13 +231,28 @@ static void vfm_dma_uncharge_batch(struct vfm_dma *dma, struct vfm_batch *b,
 		vfm_charge(dma->owner, -(long)t->charged);
 }
 
-/*
- * Pin, charge and map the pages of a new mapping, a batch at a time.  On
- * failure nothing of it remains pinned, charged or mapped.
+/**
+ * struct vfm_fill - what vfm_dma_fill() did
+ * @done: pages of the mapping pinned, charged and mapped, from its start.
+ * @pinned: frames pinned for them.
+ * @charged: what the container's count of locked pages gains.
  */
-static int vfm_dma_fill(struct vfm_container *c, struct vfm_dma *dma)
+struct vfm_fill {
+	unsigned long done;
+	u64 pinned;
+	u64 charged;
+};
+
+/*
+ * Pin, charge and map the pages of a mapping, a batch at a time, into
+ * every domain: under the container's lock (@locked), or for a claim
+ * under maps_rwsem alone, which keeps the domains.  @f says what is done,
+ * for vfm_dma_settle() to count or undo.
+ */
+static int vfm_dma_fill(struct vfm_container *c, struct vfm_dma *dma,
+			bool locked, struct vfm_fill *f)
 {
-	unsigned long npages = vfm_dma_size(dma) >> PAGE_SHIFT, done = 0;
+	unsigned long npages = vfm_dma_size(dma) >> PAGE_SHIFT;
 	struct vfm_shape shape = {};
 	struct vfm_tally t, undo = {};
 	struct vfm_batch b;
@@ -241,21 +260,23 @@ static int vfm_dma_fill(struct vfm_container *c, struct vfm_dma *dma)
 	long got;
 	int ret = 0;
 
+	*f = (struct vfm_fill){};
 	vfm_batch_init(&b, npages);
-	while (done < npages) {
-		/* A killed VMM's map ends here, unwound below. */
+	while (f->done < npages) {
+		/* A killed VMM's map ends here, unwound by the caller. */
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}
-		iova = vfm_dma_iova(dma) + ((u64)done << PAGE_SHIFT);
-		got = vfm_batch_pin(&b, dma, dma->vaddr + (done << PAGE_SHIFT),
-				    npages - done, &t);
+		iova = vfm_dma_iova(dma) + ((u64)f->done << PAGE_SHIFT);
+		got = vfm_batch_pin(&b, dma,
+				    dma->vaddr + (f->done << PAGE_SHIFT),
+				    npages - f->done, &t);
 		if (got < 0) {
 			ret = got;
 			break;
 		}
-		ret = vfm_dma_charge_batch(c, dma, iova, got, &b, &t);
+		ret = vfm_dma_charge_batch(c, dma, iova, got, locked, &b, &t);
 		if (ret) {
 			vfm_batch_unpin(&b, dma, &undo);
 			break;
@@ -266,16 +287,28 @@ static int vfm_dma_fill(struct vfm_container *c, struct vfm_dma *dma)
 			vfm_dma_uncharge_batch(dma, &b, &t);
 			break;
 		}
-		c->pinned_pages += t.pinned;
-		c->locked_pages += t.charged;
+		f->pinned += t.pinned;
+		f->charged += t.charged;
 		vfm_shape_add(dma, &shape, iova, &b);
-		done += got;
+		f->done += got;
 		cond_resched();
 	}
 	vfm_batch_fini(&b);
+	return ret;
+}
 
-	if (ret && done)
-		vfm_dma_put_frames(c, dma, (u64)done << PAGE_SHIFT, true);
+/*
+ * Count in @c what vfm_dma_fill() did, or after its error @ret undo it:
+ * then nothing of the mapping remains pinned, charged or mapped.
+ */
+static int vfm_dma_settle(struct vfm_container *c, struct vfm_dma *dma,
+			  const struct vfm_fill *f, int ret)
+{
+	lockdep_assert_held(&c->lock);
+	c->pinned_pages += f->pinned;
+	c->locked_pages += f->charged;
+	if (ret && f->done)
+		vfm_dma_put_frames(c, dma, (u64)f->done << PAGE_SHIFT, true);
 	return ret;
 }
 
@@ -296,6 +329,75 @@ static int vfm_dma_check_range(dma_addr_t iova, unsigned long vaddr,
 	return 0;
 }
 
+/*
+ * The checks of a map request under the lock, and its vfm_dma, in @dma:
+ * unpinned, in no tree, and counted in @c's dma_avail.
+ */
+static int vfm_dma_new(struct vfm_container *c, dma_addr_t iova,
+		       dma_addr_t last, unsigned long vaddr, int prot,
+		       struct vfm_dma **dma)
+{
+	u64 size = last - iova + 1, pgsize = vfm_min_pgsize(c);
+	struct vfm_dma *new;
+	int ret;
+
+	lockdep_assert_held(&c->lock);
+	if ((size | iova | vaddr) & (pgsize - 1) ||
+	    (list_empty(&c->domains) && list_empty(&c->emul_groups)))
+		return -EINVAL;
+	if (vfm_dma_first(c, iova, last) ||
+	    interval_tree_iter_first(&c->claims, iova, last))
+		return -EEXIST;
+	if (!c->dma_avail)
+		return -ENOSPC;
+	/* Mediated groups alone have no IOMMU to limit the IOVAs. */
+	if (!list_empty(&c->domains) && !vfm_iova_covers(&c->iova, iova, last))
+		return -EINVAL;
+	ret = vfm_dirty_check_dma(c, size);
+	if (ret)
+		return ret;
+
+	new = kmem_cache_zalloc(vfm_dma_cache, VFM_GFP);
+	if (!new)
+		return -ENOMEM;
+	new->owner = vfm_owner_get(c);
+	if (!new->owner) {
+		kmem_cache_free(vfm_dma_cache, new);
+		return -ENOMEM;
+	}
+	new->node.start = iova;
+	new->node.last = last;
+	new->vaddr = vaddr;
+	new->prot = prot;
+	new->order = VFM_DMA_ORDER_MAX;
+	c->dma_avail--;
+	*dma = new;
+	return 0;
+}
+
+/*
+ * Fill a claimed mapping outside the lock, beside other threads' maps of
+ * other ranges, and settle it.  Called and returns with @c locked and
+ * maps_rwsem held for read.
+ */
+static int vfm_dma_fill_claim(struct vfm_container *c, struct vfm_dma *dma)
+{
+	struct vfm_fill f;
+	int ret;
+
+	lockdep_assert_held_read(&c->maps_rwsem);
+	interval_tree_insert(&dma->node, &c->claims);
+	mutex_unlock(&c->lock);
+	ret = vfm_dma_fill(c, dma, false, &f);
+	/* Not killable: a release waits for this (maps_rwsem), then undoes it. */
+	mutex_lock(&c->lock);
+	interval_tree_remove(&dma->node, &c->claims);
+	/* Dirty tracking may have started meanwhile. */
+	if (!ret)
+		ret = vfm_dirty_check_dma(c, vfm_dma_size(dma));
+	return vfm_dma_settle(c, dma, &f, ret);
+}
+
 /**
  * vfm_dma_map() - create a mapping (VFIO_IOMMU_MAP_DMA)
  * @c: container.
@@ -305,23 +407,26 @@ static int vfm_dma_check_range(dma_addr_t iova, unsigned long vaddr,
  * @prot: IOMMU_READ and/or IOMMU_WRITE.
  *
  * Pins the memory, charges it to locked_vm and maps it into every domain
- * of @c; on failure nothing of it remains.
+ * of @c; on failure nothing of it remains.  A map of more than
+ * VFM_BATCH_STACK pages does that outside the container's lock (a claim,
+ * vfm.h), so that maps of disjoint ranges run in parallel.
  *
  * Return: 0; -EINVAL for a zero size, no access, an IOVA, address or size
  * not aligned to the smallest page size of the container, a range outside
  * the usable IOVA ranges, or a released container; -EOVERFLOW when the
  * IOVA or the address range wraps; -EEXIST when the range overlaps an
- * existing mapping; -ENOSPC when the dma_entry_limit of the container is
- * reached; -ENOMEM beyond RLIMIT_MEMLOCK; -EFAULT for memory that cannot
- * be pinned; -EINTR when a fatal signal is pending; or an error of the
- * IOMMU driver.
+ * existing mapping, or one being made; -ENOSPC when the dma_entry_limit
+ * of the container is reached; -ENOMEM beyond RLIMIT_MEMLOCK; -EFAULT for
+ * memory that cannot be pinned; -EINTR when a fatal signal is pending; or
+ * an error of the IOMMU driver.
  */
 int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 		unsigned long vaddr, u64 size, int prot)
 {
-	dma_addr_t last;
+	bool claim = size >> PAGE_SHIFT > VFM_BATCH_STACK;
 	struct vfm_dma *dma;
-	u64 pgsize;
+	struct vfm_fill f;
+	dma_addr_t last;
 	int ret;
 
 	ret = vfm_dma_check_range(iova, vaddr, size, &last);
@@ -334,61 +439,37 @@ int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 	if (ret)
 		return ret;
 
+	if (claim) {
+		ret = down_read_killable(&c->maps_rwsem);
+		if (ret)
+			return ret;
+	}
 	ret = vfm_container_lock(c);
 	if (ret)
-		return ret;
-
-	pgsize = vfm_min_pgsize(c);
-	ret = -EINVAL;
-	if ((size | iova | vaddr) & (pgsize - 1) ||
-	    (list_empty(&c->domains) && list_empty(&c->emul_groups)))
-		goto out_unlock;
-
-	ret = -EEXIST;
-	if (vfm_dma_first(c, iova, last))
-		goto out_unlock;
-
-	ret = -ENOSPC;
-	if (!c->dma_avail)
-		goto out_unlock;
-
-	/* Mediated groups alone have no IOMMU to limit the IOVAs. */
-	ret = -EINVAL;
-	if (!list_empty(&c->domains) && !vfm_iova_covers(&c->iova, iova, last))
-		goto out_unlock;
-	ret = vfm_dirty_check_dma(c, size);
+		goto out_up;
+	ret = vfm_dma_new(c, iova, last, vaddr, prot, &dma);
 	if (ret)
 		goto out_unlock;
 
-	ret = -ENOMEM;
-	dma = kmem_cache_zalloc(vfm_dma_cache, VFM_GFP);
-	if (!dma)
-		goto out_unlock;
-	dma->owner = vfm_owner_get(c);
-	if (!dma->owner)
-		goto out_free;
-	dma->node.start = iova;
-	dma->node.last = last;
-	dma->vaddr = vaddr;
-	dma->prot = prot;
-	dma->order = VFM_DMA_ORDER_MAX;
-
-	if (!list_empty(&c->domains)) {
-		ret = vfm_dma_fill(c, dma);
-		if (ret)
-			goto out_free;
+	/* Without domains nothing is pinned: devices pin (emul.c). */
+	if (!list_empty(&c->domains) && claim) {
+		ret = vfm_dma_fill_claim(c, dma);
+	} else if (!list_empty(&c->domains)) {
+		ret = vfm_dma_fill(c, dma, true, &f);
+		ret = vfm_dma_settle(c, dma, &f, ret);
 	}
-
+	if (ret) {
+		c->dma_avail++;
+		vfm_dma_free(dma);
+		goto out_unlock;
+	}
 	interval_tree_insert(&dma->node, &c->dmas);
-	c->dma_avail--;
 	atomic64_inc(&vfm_stats.mappings);
-	mutex_unlock(&c->lock);
-	return 0;
-
-out_free:
-	vfm_dma_free(dma);
 out_unlock:
 	mutex_unlock(&c->lock);
+out_up:
+	if (claim)
+		up_read(&c->maps_rwsem);
 	return ret;
 }
 
@@ -730,8 +811,11 @@ int vfm_dma_pin_all(struct vfm_container *c)
 	     node = rb_next(node)) {
 		struct vfm_dma *dma = rb_entry(node, struct vfm_dma, node.rb);
 
+		struct vfm_fill f;
+
 		vfm_dma_shape_reset(dma);
-		ret = vfm_dma_fill(c, dma);
+		ret = vfm_dma_fill(c, dma, true, &f);
+		ret = vfm_dma_settle(c, dma, &f, ret);
 		if (ret)
 			break;
 	}

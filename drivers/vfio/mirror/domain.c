@@ -263,7 +263,7 @@ unwind:
 
 /**
  * vfm_domain_map_batch() - map a batch of a new mapping into every domain
- * @c: container, locked.
+ * @c: container, locked, or its maps_rwsem held by a claim (dma.c).
  * @dma: the mapping, not yet in the container's tree.
  * @iova: where the batch goes.
  * @b: its frames.
@@ -280,7 +280,8 @@ int vfm_domain_map_batch(struct vfm_container *c, struct vfm_dma *dma,
 	u64 size = 0;
 	int ret;
 
-	lockdep_assert_held(&c->lock);
+	lockdep_assert(lockdep_is_held(&c->lock) ||
+		       lockdep_is_held(&c->maps_rwsem));
 
 	list_for_each_entry(d, &c->domains, next) {
 		ret = vfm_map_runs(d->domain, iova, b, prot);
@@ -554,6 +555,8 @@ int vfm_domain_attach_group(struct vfm_container *c,
 	struct vfm_group *g;
 	int ret;
 
+	/* No map works outside the lock while the domains change. */
+	down_write(&c->maps_rwsem);
 	mutex_lock(&c->lock);
 
 	/* A replay may have to pin from user addresses. */
@@ -654,6 +657,7 @@ done:
 	vfm_iova_replace(c, &iova);
 	vfm_free_resv_regions(&resv);
 	mutex_unlock(&c->lock);
+	up_write(&c->maps_rwsem);
 	return 0;
 
 out_detach:
@@ -667,6 +671,7 @@ out_free_group:
 	vfm_free_resv_regions(&resv);
 out_unlock:
 	mutex_unlock(&c->lock);
+	up_write(&c->maps_rwsem);
 	return ret;
 }
 
@@ -687,6 +692,8 @@ void vfm_domain_detach_group(struct vfm_container *c,
 	struct vfm_domain *d;
 	struct vfm_group *g;
 
+	/* No map works outside the lock while the domains change. */
+	down_write(&c->maps_rwsem);
 	mutex_lock(&c->lock);
 
 	g = vfm_find_group(c, iommu_group, &d);
@@ -727,6 +734,7 @@ void vfm_domain_detach_group(struct vfm_container *c,
 
 out_unlock:
 	mutex_unlock(&c->lock);
+	up_write(&c->maps_rwsem);
 }
 
 /**
@@ -743,6 +751,8 @@ void vfm_domain_release_all(struct vfm_container *c)
 	struct vfm_domain *d, *dtmp;
 	struct vfm_group *g, *gtmp;
 
+	/* An ioctl may still be at work in the backend: its map ends first. */
+	down_write(&c->maps_rwsem);
 	mutex_lock(&c->lock);
 	list_for_each_entry(d, &c->domains, next) {
 		list_for_each_entry_safe(g, gtmp, &d->groups, next) {
@@ -762,6 +772,7 @@ void vfm_domain_release_all(struct vfm_container *c)
 	c->owner = NULL;
 	vfm_iova_free(&c->iova);
 	mutex_unlock(&c->lock);
+	up_write(&c->maps_rwsem);
 }
 
 /**

@@ -179,6 +179,8 @@ static void *vfm_open(unsigned long type)
 	c->type = type;
 	c->v2 = type != VFIO_TYPE1_IOMMU;
 	c->dmas = RB_ROOT_CACHED;
+	init_rwsem(&c->maps_rwsem);
+	c->claims = RB_ROOT_CACHED;
 	c->dma_avail = vfm_dma_limit();
 	INIT_LIST_HEAD(&c->domains);
 	INIT_LIST_HEAD(&c->accts);

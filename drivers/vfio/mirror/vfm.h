@@ -14,6 +14,13 @@
  *   2. vfm_container::devices_rwsem (emul.c): the mediated devices to
  *      notify before an unmap.  Taken without (3), which their
  *      notification callbacks take, through vfio_unpin_pages().
+ *   2a. vfm_container::maps_rwsem (dma.c): held for read by a MAP_DMA
+ *      that pins and maps outside (3), from the claim of its IOVA range
+ *      to its publication; for write by whatever changes the container's
+ *      domains, IOVA ranges or page sizes (attaching and detaching
+ *      groups, and their release), or reads back the frames of every
+ *      mapping (an account becoming shared, acct.c).  Neither (2) nor
+ *      (2a) is taken under the other; (2a) is taken before (3).
  *   3. vfm_container::lock.  Every field of the container, its domains,
  *      groups and mappings is protected by it, but for the fault queue
  *      and the eventfds below.  Also taken by the bus notifier of fault.c,
@@ -22,13 +29,15 @@
  *   4. vfm_faults::read_lock: one VFIO_MIRROR_IOMMU_READ_FAULTS at a time,
  *      never under (3), so reading faults does not wait for mapping work.
  *   4a. vfm_acct::lock (acct.c): a process's account of locked pages,
- *      shared by its containers.  Taken under (3).  vfm_acct::link_lock,
- *      which links containers to the account, is taken before (3), never
- *      under it (by MAP_DMA, and on release under (1)), and takes (3) of
- *      one container at a time; the global vfm_accts_lock only guards the
- *      list of accounts, for a moment.
+ *      shared by its containers.  Taken under (3), or under (2a) alone.
+ *      vfm_acct::link_lock, which links containers to the account, is
+ *      taken before (2a) and (3), never under them (by MAP_DMA, and on
+ *      release under (1)), and takes (2a) and (3) of one container at a
+ *      time; the global vfm_accts_lock only guards the list of accounts,
+ *      for a moment.
  *   5. mm->mmap_lock, taken by pinning and locked_vm accounting (pin.c),
- *      and by vfio_dma_rw() copies (emul.c).  Under (3), as in type1, user
+ *      and by vfio_dma_rw() copies (emul.c).  Under (3) or (2a) alone.
+ *      Under (3), as in type1, user
  *      memory is faulted in by pinning and vfio_dma_rw() and by dirty
  *      bitmaps' copies; an unmap's result is stored without a fault
  *      (ioctl.c faults its page in outside (3) and starts over).
@@ -49,6 +58,15 @@
  * an ioctl that gets the lock afterwards fails with -EINVAL, and the
  * memory is freed, a grace period after the last reference, by RCU.
  *
+ * Claims: a MAP_DMA of more than VFM_BATCH_STACK pages, into a container
+ * with domains, claims its IOVA range under (3) by entering its vfm_dma in
+ * vfm_container::claims, then pins, charges and maps it with only (2a)
+ * held for read, so that maps of disjoint ranges from several threads run
+ * in parallel; under (3) again it moves the vfm_dma to vfm_container::dmas
+ * (publication), or undoes it.  Nothing but MAP_DMA looks at a claim: to
+ * every other path it is not mapped yet.  Smaller maps do all of it under
+ * (3), as before.
+ *
  * Invariants, true whenever vfm_container::lock is not held:
  *   - every vfm_dma in vfm_container::dmas is pinned in full and mapped in
  *     full, with the same physical pages, in every domain of the container;
@@ -59,7 +77,8 @@
  *     has domains, else by a mediated device's pin of it; in a shared one,
  *     once per process, whoever holds it;
  *   - every vfm_dma lies inside one range of vfm_container::iova;
- *   - no two vfm_dma overlap.
+ *   - no two vfm_dma overlap, in vfm_container::dmas and ::claims together;
+ *   - vfm_container::claims is empty while (2a) is held for write.
  *
  * Intervals: "last" is the inclusive end, "end" the exclusive one.  Sizes
  * are never added to addresses without an overflow check, so a mapping may
@@ -401,7 +420,11 @@ struct vfm_domain {
  * @type: the VFIO_SET_IOMMU argument the container was opened with.
  * @v2: unmap follows the type1v2 rules (no splitting of mappings).
  * @dmas: the user's mappings (struct vfm_dma), by IOVA.
- * @dma_avail: how many more mappings may be created.
+ * @maps_rwsem: held for read by the maps that work outside @lock; for
+ *	write to change @domains, @iova or @pgsize_bitmap, so that they
+ *	stay as they are under either (the lock order is at the top).
+ * @claims: the ranges of maps at work outside @lock (struct vfm_dma).
+ * @dma_avail: how many more mappings may be created, @claims included.
  * @pinned_pages: frames its mappings hold pinned.
  * @locked_pages: pages they charge to locked_vm.
  * @owner: the owner of the last mapping made, for the next one to share.
@@ -445,6 +468,8 @@ struct vfm_container {
 	unsigned long type;
 	bool v2;
 	struct rb_root_cached dmas;
+	struct rw_semaphore maps_rwsem;	/* the lock order is at the top */
+	struct rb_root_cached claims;
 	unsigned int dma_avail;
 	u64 pinned_pages;
 	u64 locked_pages;
@@ -591,8 +616,9 @@ struct vfm_acct_backfill {
  * @links: the containers linked (struct vfm_acct_link).
  * @nr_links: entries of @links.
  * @shared: the record is kept: pages are charged per frame.  Written
- *	under @link_lock and the lock of the one container linked, before a
- *	second is linked; read under a linked container's lock.
+ *	under @link_lock and the maps_rwsem and lock of the one container
+ *	linked, before a second is linked; read under a linked container's
+ *	lock or maps_rwsem.
  * @lock: protects @refs, @nr_frames and @charged, and orders the charges
  *	of several containers.
  * @refs: frame number to xa_mk_value(references).
@@ -636,7 +662,7 @@ static inline int vfm_acct_link(struct vfm_container *c)
 
 /**
  * vfm_acct_shared() - is @o's account in shared mode?
- * @o: an owner; its container locked.
+ * @o: an owner; its container locked, or its maps_rwsem held.
  *
  * Return: true when @o's pages are charged per frame (vfm_acct_get()).
  */
