@@ -7,6 +7,11 @@
  * either whole (the device reads both its ends) or absent (the device
  * faults at both), its unmap agrees, and locked memory adds up to what is
  * present.  Against vfio_iommu_type1 and vfio-mirror.
+ *
+ * A second race has threads map ranges that overlap, large enough that
+ * vfio-mirror pins and maps them outside the container's lock (a claim,
+ * vfm.h), while others unmap, read faults and replay: of two overlapping
+ * ranges at most one is ever mapped, and whole.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -23,12 +28,23 @@
 /* Each slot's mapping has its own size, so its last page is known. */
 #define SLOT_SIZE(i)	((2 * (i) + 1) * PG)
 #define SECONDS		2
+/*
+ * Lanes of two candidate mappings, A of pages [0, 64) and B of [32, 96)
+ * of the lane: they overlap by half, and each is a claim.  Below 2^28,
+ * the edu device's DMA reach.
+ */
+#define LANES		4
+#define LANE_PAGES	96
+#define LANE_MAP_PAGES	64
+#define LANE_SHIFT	32
+#define LANE_IOVA(l)	(0x2000000ULL + (l) * 0x200000ULL)
 #define RW		(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
 
 struct race {
 	struct vfm_ctx ctx;
 	const struct vfm_backend *b;
 	char *mem[SLOTS];
+	char *lane[LANES];
 	int stop;		/* __atomic */
 	int errors;
 	char what[128];
@@ -69,6 +85,34 @@ static void *slot_worker(void *arg)
 		ret = vfm_unmap(c, SLOT_IOVA(i), SLOT_PAGES * PG, 0, NULL);
 		if (ret)
 			race_error(r, "unmap", ret);
+	}
+	return NULL;
+}
+
+/*
+ * Map A or B of a random lane, which fails with EEXIST while the other (or
+ * itself) is mapped or being mapped, and now and then unmap the lane.
+ */
+static void *lane_worker(void *arg)
+{
+	struct slot_thread *t = arg;
+	struct race *r = t->r;
+	int c = r->ctx.container, ret, l, v;
+	uint64_t off;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		l = rand_r(&t->seed) % LANES;
+		v = rand_r(&t->seed) % 2;
+		off = v * LANE_SHIFT * PG;
+		ret = vfm_map(c, LANE_IOVA(l) + off, r->lane[l] + off,
+			      LANE_MAP_PAGES * PG, RW);
+		if (ret && ret != -EEXIST)
+			race_error(r, "lane map", ret);
+		if (rand_r(&t->seed) % 3)
+			continue;
+		ret = vfm_unmap(c, LANE_IOVA(l), LANE_PAGES * PG, 0, NULL);
+		if (ret)
+			race_error(r, "lane unmap", ret);
 	}
 	return NULL;
 }
@@ -176,6 +220,10 @@ FIXTURE_SETUP(race)
 		self->r.mem[i] = vfm_alloc(SLOT_PAGES * PG);
 		ASSERT_NE(NULL, self->r.mem[i]);
 	}
+	for (i = 0; i < LANES; i++) {
+		self->r.lane[i] = vfm_alloc(LANE_PAGES * PG);
+		ASSERT_NE(NULL, self->r.lane[i]);
+	}
 }
 
 FIXTURE_TEARDOWN(race)
@@ -185,6 +233,8 @@ FIXTURE_TEARDOWN(race)
 	vfm_ctx_close(&self->r.ctx);
 	for (i = 0; i < SLOTS; i++)
 		vfm_free(self->r.mem[i], SLOT_PAGES * PG);
+	for (i = 0; i < LANES; i++)
+		vfm_free(self->r.lane[i], LANE_PAGES * PG);
 	vfm_mock_reset(0);
 }
 
@@ -248,6 +298,79 @@ TEST_F_TIMEOUT(race, every_ioctl_at_once, 600)
 	for (i = 0; i < SLOTS; i++) {
 		ASSERT_EQ(0, vfm_unmap(r->ctx.container, SLOT_IOVA(i),
 				       SLOT_PAGES * PG, 0, &unmapped));
+		locked -= unmapped / 1024;
+	}
+	ASSERT_EQ(0, locked);
+	ASSERT_EQ(self->vmlck, vfm_vmlck_kb());
+	vfm_ctx_close(&r->ctx);
+	ASSERT_EQ(self->pins, vfm_pins_outstanding());
+}
+
+/* Does the device reach page @pg of lane @l? */
+static bool lane_reaches(struct __test_metadata *_metadata, struct race *r,
+			 int l, uint64_t pg)
+{
+	return device_reaches(_metadata, &r->ctx.edu[0], r->lane[l] + pg * PG,
+			      LANE_IOVA(l) + pg * PG);
+}
+
+TEST_F_TIMEOUT(race, overlapping_maps_at_once, 600)
+{
+	struct race *r = &self->r;
+	struct slot_thread st[2] = {
+		{ .r = r, .seed = 3 },
+		{ .r = r, .seed = 4 },
+	};
+	const uint64_t a_last = LANE_MAP_PAGES - 1, b_first = LANE_SHIFT;
+	const uint64_t b_last = LANE_PAGES - 1;
+	bool a, b, a_end, b_end;
+	uint64_t unmapped;
+	long locked = 0;
+	pthread_t t[6];
+	int nt = 0, i;
+
+	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, lane_worker, &st[0]));
+	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, lane_worker, &st[1]));
+	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, unmap_all_worker, r));
+	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, info_worker, r));
+	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, group_worker, r));
+	if (!strcmp(variant->b.module, "vfio_mirror"))
+		ASSERT_EQ(0, pthread_create(&t[nt++], NULL, fault_worker, r));
+	sleep(SECONDS);
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < nt; i++)
+		pthread_join(t[i], NULL);
+	ASSERT_EQ(0, r->errors) {
+		TH_LOG("%d errors, the first: %s", r->errors, r->what);
+	}
+
+	/*
+	 * Page 0 is A's alone and the last page B's alone: at most one of
+	 * them is mapped, and the one mapped reaches its other end.
+	 */
+	for (i = 0; i < LANES; i++) {
+		a = lane_reaches(_metadata, r, i, 0);
+		b = lane_reaches(_metadata, r, i, b_last);
+		a_end = lane_reaches(_metadata, r, i, a_last);
+		b_end = lane_reaches(_metadata, r, i, b_first);
+		ASSERT_FALSE(a && b) {
+			TH_LOG("lane %d: both overlapping ranges mapped", i);
+		}
+		ASSERT_EQ(a || b, a_end) {
+			TH_LOG("lane %d: page %llu does not agree", i,
+			       (unsigned long long)a_last);
+		}
+		ASSERT_EQ(a || b, b_end) {
+			TH_LOG("lane %d: page %llu does not agree", i,
+			       (unsigned long long)b_first);
+		}
+		if (a || b)
+			locked += LANE_MAP_PAGES * PG / 1024;
+	}
+	ASSERT_EQ(self->vmlck + locked, vfm_vmlck_kb());
+	for (i = 0; i < LANES; i++) {
+		ASSERT_EQ(0, vfm_unmap(r->ctx.container, LANE_IOVA(i),
+				       LANE_PAGES * PG, 0, &unmapped));
 		locked -= unmapped / 1024;
 	}
 	ASSERT_EQ(0, locked);
