@@ -28,7 +28,9 @@
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 
 #include "vfm.h"
 
@@ -199,49 +201,90 @@ static void vfm_dma_destroy(struct vfm_container *c, struct vfm_dma *dma,
 	atomic64_dec(&vfm_stats.mappings);
 }
 
-/*
- * Charge the @npages frames of @b, pinned for @dma at @iova; set
- * @t->charged to what the container's count of locked pages gains.  In
- * direct mode the pages devices hold are charged by their pins already
- * (only a mapping pinned anew, @locked, vfm_dma_pin_all(), has any: they
- * pin only what is mapped); in shared mode each pin holds a reference of
- * its own (acct.c).
- */
-static int vfm_dma_charge_batch(struct vfm_container *c, struct vfm_dma *dma,
-				dma_addr_t iova, unsigned long npages,
-				bool locked, struct vfm_batch *b,
-				struct vfm_tally *t)
-{
-	if (vfm_acct_shared(dma->owner))
-		return vfm_acct_get(dma->owner, b->runs, b->nr_runs,
-				    &t->charged);
-	if (locked)
-		t->charged -= vfm_emul_charged(c, iova, iova +
-					       ((u64)npages << PAGE_SHIFT) - 1);
-	return vfm_charge(dma->owner, t->charged);
-}
-
-/* Undo vfm_dma_charge_batch(): the batch could not be mapped. */
-static void vfm_dma_uncharge_batch(struct vfm_dma *dma, struct vfm_batch *b,
-				   const struct vfm_tally *t)
-{
-	if (vfm_acct_shared(dma->owner))
-		vfm_acct_put(dma->owner, b->runs, b->nr_runs);
-	else
-		vfm_charge(dma->owner, -(long)t->charged);
-}
-
 /**
  * struct vfm_fill - what vfm_dma_fill() did
  * @done: pages of the mapping pinned, charged and mapped, from its start.
  * @pinned: frames pinned for them.
  * @charged: what the container's count of locked pages gains.
+ * @ahead: pages a claim in direct mode charged ahead of its batches and
+ *	did not use, for vfm_dma_settle() to give back.
  */
 struct vfm_fill {
 	unsigned long done;
 	u64 pinned;
 	u64 charged;
+	unsigned long ahead;
 };
+
+/*
+ * Pages a claim in direct mode charges ahead of its batches, at most.
+ * Charging takes mmap_lock for writing, which waits for the pinning of
+ * every other thread (GUP faults memory in under mmap_lock for reading):
+ * charged a batch at a time, maps from several threads would take turns.
+ */
+#define VFM_CHARGE_AHEAD	(SZ_64M >> PAGE_SHIFT)
+
+/* Charge @due pages of a claim's batch, ahead where it can. */
+static int vfm_dma_charge_ahead(struct vfm_dma *dma, unsigned long due,
+				struct vfm_fill *f)
+{
+	unsigned long left = (vfm_dma_size(dma) >> PAGE_SHIFT) - f->done;
+	unsigned long need, more;
+	int ret = -ENOMEM;
+
+	if (due > f->ahead) {
+		need = due - f->ahead;
+		more = max(need, min_t(unsigned long, left, VFM_CHARGE_AHEAD));
+		if (more > need)
+			ret = vfm_try_charge(dma->owner, more);
+		if (ret) {
+			/* Near RLIMIT_MEMLOCK: only what is due. */
+			more = need;
+			ret = vfm_charge(dma->owner, more);
+			if (ret)
+				return ret;
+		}
+		f->ahead += more;
+	}
+	f->ahead -= due;
+	return 0;
+}
+
+/*
+ * Charge the @npages frames of @b, pinned for @dma at @iova; set
+ * @t->charged to what the container's count of locked pages gains.  In
+ * direct mode the pages devices hold are charged by their pins already
+ * (only a mapping pinned anew, @locked, vfm_dma_pin_all(), has any: they
+ * pin only what is mapped), and a claim charges ahead (@f); in shared
+ * mode each pin holds a reference of its own (acct.c).
+ */
+static int vfm_dma_charge_batch(struct vfm_container *c, struct vfm_dma *dma,
+				dma_addr_t iova, unsigned long npages,
+				bool locked, struct vfm_batch *b,
+				struct vfm_tally *t, struct vfm_fill *f)
+{
+	if (vfm_acct_shared(dma->owner))
+		return vfm_acct_get(dma->owner, b->runs, b->nr_runs,
+				    &t->charged);
+	if (!locked)
+		return vfm_dma_charge_ahead(dma, t->charged, f);
+	t->charged -= vfm_emul_charged(c, iova,
+				       iova + ((u64)npages << PAGE_SHIFT) - 1);
+	return vfm_charge(dma->owner, t->charged);
+}
+
+/* Undo vfm_dma_charge_batch(): the batch could not be mapped. */
+static void vfm_dma_uncharge_batch(struct vfm_dma *dma, struct vfm_batch *b,
+				   bool locked, const struct vfm_tally *t,
+				   struct vfm_fill *f)
+{
+	if (vfm_acct_shared(dma->owner))
+		vfm_acct_put(dma->owner, b->runs, b->nr_runs);
+	else if (!locked)
+		f->ahead += t->charged;
+	else
+		vfm_charge(dma->owner, -(long)t->charged);
+}
 
 /*
  * Pin, charge and map the pages of a mapping, a batch at a time, into
@@ -276,7 +319,8 @@ static int vfm_dma_fill(struct vfm_container *c, struct vfm_dma *dma,
 			ret = got;
 			break;
 		}
-		ret = vfm_dma_charge_batch(c, dma, iova, got, locked, &b, &t);
+		ret = vfm_dma_charge_batch(c, dma, iova, got, locked, &b, &t,
+					   f);
 		if (ret) {
 			vfm_batch_unpin(&b, dma, &undo);
 			break;
@@ -284,7 +328,7 @@ static int vfm_dma_fill(struct vfm_container *c, struct vfm_dma *dma,
 		ret = vfm_domain_map_batch(c, dma, iova, &b);
 		if (ret) {
 			vfm_batch_unpin(&b, dma, &undo);
-			vfm_dma_uncharge_batch(dma, &b, &t);
+			vfm_dma_uncharge_batch(dma, &b, locked, &t, f);
 			break;
 		}
 		f->pinned += t.pinned;
@@ -305,6 +349,8 @@ static int vfm_dma_settle(struct vfm_container *c, struct vfm_dma *dma,
 			  const struct vfm_fill *f, int ret)
 {
 	lockdep_assert_held(&c->lock);
+	if (f->ahead)
+		vfm_charge(dma->owner, -(long)f->ahead);
 	c->pinned_pages += f->pinned;
 	c->locked_pages += f->charged;
 	if (ret && f->done)
@@ -331,7 +377,8 @@ static int vfm_dma_check_range(dma_addr_t iova, unsigned long vaddr,
 
 /*
  * The checks of a map request under the lock, and its vfm_dma, in @dma:
- * unpinned, in no tree, and counted in @c's dma_avail.
+ * unpinned, in no tree, and counted in @c's dma_avail.  -EINPROGRESS when
+ * only a claim overlaps the range.
  */
 static int vfm_dma_new(struct vfm_container *c, dma_addr_t iova,
 		       dma_addr_t last, unsigned long vaddr, int prot,
@@ -345,9 +392,10 @@ static int vfm_dma_new(struct vfm_container *c, dma_addr_t iova,
 	if ((size | iova | vaddr) & (pgsize - 1) ||
 	    (list_empty(&c->domains) && list_empty(&c->emul_groups)))
 		return -EINVAL;
-	if (vfm_dma_first(c, iova, last) ||
-	    interval_tree_iter_first(&c->claims, iova, last))
+	if (vfm_dma_first(c, iova, last))
 		return -EEXIST;
+	if (interval_tree_iter_first(&c->claims, iova, last))
+		return -EINPROGRESS;
 	if (!c->dma_avail)
 		return -ENOSPC;
 	/* Mediated groups alone have no IOMMU to limit the IOVAs. */
@@ -376,6 +424,23 @@ static int vfm_dma_new(struct vfm_container *c, dma_addr_t iova,
 }
 
 /*
+ * Another thread's map of an overlapping range is at work: wait for one
+ * to end, as type1's mutex would, so that the range is then seen mapped
+ * (-EEXIST) or free.  Called with @c locked; returns with it locked, or
+ * unlocked on error (-EINTR, or -EINVAL when @c was released).
+ */
+static int vfm_dma_wait_claims(struct vfm_container *c)
+{
+	unsigned long seen = c->claims_settled;
+	int ret;
+
+	mutex_unlock(&c->lock);
+	ret = wait_event_killable(c->claims_wq,
+				  READ_ONCE(c->claims_settled) != seen);
+	return ret ?: vfm_container_lock(c);
+}
+
+/*
  * Fill a claimed mapping outside the lock, beside other threads' maps of
  * other ranges, and settle it.  Called and returns with @c locked and
  * maps_rwsem held for read.
@@ -389,9 +454,11 @@ static int vfm_dma_fill_claim(struct vfm_container *c, struct vfm_dma *dma)
 	interval_tree_insert(&dma->node, &c->claims);
 	mutex_unlock(&c->lock);
 	ret = vfm_dma_fill(c, dma, false, &f);
-	/* Not killable: a release waits for this (maps_rwsem), then undoes it. */
+	/* Not killable: a detach waits for this (maps_rwsem), then undoes it. */
 	mutex_lock(&c->lock);
 	interval_tree_remove(&dma->node, &c->claims);
+	c->claims_settled++;
+	wake_up_all(&c->claims_wq);
 	/* Dirty tracking may have started meanwhile. */
 	if (!ret)
 		ret = vfm_dirty_check_dma(c, vfm_dma_size(dma));
@@ -415,7 +482,8 @@ static int vfm_dma_fill_claim(struct vfm_container *c, struct vfm_dma *dma)
  * not aligned to the smallest page size of the container, a range outside
  * the usable IOVA ranges, or a released container; -EOVERFLOW when the
  * IOVA or the address range wraps; -EEXIST when the range overlaps an
- * existing mapping, or one being made; -ENOSPC when the dma_entry_limit
+ * existing mapping (a map of an overlapping range at work is waited for,
+ * as type1's mutex waits for it); -ENOSPC when the dma_entry_limit
  * of the container is reached; -ENOMEM beyond RLIMIT_MEMLOCK; -EFAULT for
  * memory that cannot be pinned; -EINTR when a fatal signal is pending; or
  * an error of the IOMMU driver.
@@ -447,7 +515,12 @@ int vfm_dma_map(struct vfm_container *c, dma_addr_t iova,
 	ret = vfm_container_lock(c);
 	if (ret)
 		goto out_up;
-	ret = vfm_dma_new(c, iova, last, vaddr, prot, &dma);
+	while ((ret = vfm_dma_new(c, iova, last, vaddr, prot, &dma)) ==
+	       -EINPROGRESS) {
+		ret = vfm_dma_wait_claims(c);
+		if (ret)
+			goto out_up;
+	}
 	if (ret)
 		goto out_unlock;
 

@@ -540,8 +540,9 @@ static void vfm_free_resv_regions(struct list_head *regions)
  * them), or when the group needs a domain of its own with no page size
  * in common with the container's domains (6.12's type1 accepts it and is
  * then left with no page size); -EPERM when the group's MSIs are not isolated and
- * allow_unsafe_interrupts is off; or an error of the IOMMU core.  On
- * failure the container is unchanged (but for an MSI cookie given to an
+ * allow_unsafe_interrupts is off; -EINTR when a fatal signal came while
+ * a map of @c was at work outside its lock; or an error of the IOMMU
+ * core.  On failure the container is unchanged (but for an MSI cookie given to an
  * existing domain, which is harmless and lasts as long as the domain).
  */
 int vfm_domain_attach_group(struct vfm_container *c,
@@ -556,7 +557,9 @@ int vfm_domain_attach_group(struct vfm_container *c,
 	int ret;
 
 	/* No map works outside the lock while the domains change. */
-	down_write(&c->maps_rwsem);
+	ret = down_write_killable(&c->maps_rwsem);
+	if (ret)
+		return ret;
 	mutex_lock(&c->lock);
 
 	/* A replay may have to pin from user addresses. */

@@ -181,6 +181,7 @@ static void *vfm_open(unsigned long type)
 	c->dmas = RB_ROOT_CACHED;
 	init_rwsem(&c->maps_rwsem);
 	c->claims = RB_ROOT_CACHED;
+	init_waitqueue_head(&c->claims_wq);
 	c->dma_avail = vfm_dma_limit();
 	INIT_LIST_HEAD(&c->domains);
 	INIT_LIST_HEAD(&c->accts);

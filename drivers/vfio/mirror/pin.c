@@ -114,7 +114,7 @@ void vfm_owner_put(struct vfm_owner *o)
 }
 
 /**
- * vfm_charge() - charge (@npages > 0) or uncharge (< 0) pages
+ * vfm_try_charge() - charge (@npages > 0) or uncharge (< 0) pages
  * @o: the owner of the mapping they are in.
  * @npages: pages.
  *
@@ -125,7 +125,7 @@ void vfm_owner_put(struct vfm_owner *o)
  * Return: 0; -ENOMEM beyond RLIMIT_MEMLOCK; -EINTR when a fatal signal
  * is pending; -ESRCH when the mm is gone.
  */
-int vfm_charge(struct vfm_owner *o, long npages)
+int vfm_try_charge(struct vfm_owner *o, long npages)
 {
 	/* The caller's own mm cannot go while it runs in it. */
 	bool own = o->mm == current->mm;
@@ -148,16 +148,31 @@ int vfm_charge(struct vfm_owner *o, long npages)
 	ret = __account_locked_vm(o->mm, abs(npages), npages > 0, o->task,
 				  o->lock_cap);
 	mmap_write_unlock(o->mm);
-	if (ret)
-		pr_warn_ratelimited("vfio_mirror: %s (%d): RLIMIT_MEMLOCK (%lu) exceeded\n",
-				    o->task->comm, task_pid_nr(o->task),
-				    task_rlimit(o->task, RLIMIT_MEMLOCK));
 out:
 	if (!own)
 		mmput(o->mm);
 out_count:
 	if (!ret || npages < 0)
 		atomic64_add(npages, &vfm_stats.locked_pages);
+	return ret;
+}
+
+/**
+ * vfm_charge() - vfm_try_charge(), and a word in the log beyond
+ *	RLIMIT_MEMLOCK
+ * @o: the owner of the mapping they are in.
+ * @npages: pages.
+ *
+ * Return: as vfm_try_charge().
+ */
+int vfm_charge(struct vfm_owner *o, long npages)
+{
+	int ret = vfm_try_charge(o, npages);
+
+	if (ret == -ENOMEM)
+		pr_warn_ratelimited("vfio_mirror: %s (%d): RLIMIT_MEMLOCK (%lu) exceeded\n",
+				    o->task->comm, task_pid_nr(o->task),
+				    task_rlimit(o->task, RLIMIT_MEMLOCK));
 	return ret;
 }
 

@@ -36,11 +36,11 @@
  *      time; the global vfm_accts_lock only guards the list of accounts,
  *      for a moment.
  *   5. mm->mmap_lock, taken by pinning and locked_vm accounting (pin.c),
- *      and by vfio_dma_rw() copies (emul.c).  Under (3) or (2a) alone.
- *      Under (3), as in type1, user
- *      memory is faulted in by pinning and vfio_dma_rw() and by dirty
- *      bitmaps' copies; an unmap's result is stored without a fault
- *      (ioctl.c faults its page in outside (3) and starts over).
+ *      and by vfio_dma_rw() copies (emul.c), under (3) or (2a) alone.
+ *      Under (3), as in type1, user memory is faulted in by pinning and
+ *      vfio_dma_rw() and by dirty bitmaps' copies; an unmap's result is
+ *      stored without a fault (ioctl.c faults its page in outside (3) and
+ *      starts over).
  *   6. IOMMU core and driver locks, taken inside iommu_*() calls, the
  *      group's mutex among them (iommu_group_for_each_dev(), fault.c);
  *      the fault chain's producer list (iommu_fc_devid_alloc()).
@@ -63,7 +63,8 @@
  * vfm_container::claims, then pins, charges and maps it with only (2a)
  * held for read, so that maps of disjoint ranges from several threads run
  * in parallel; under (3) again it moves the vfm_dma to vfm_container::dmas
- * (publication), or undoes it.  Nothing but MAP_DMA looks at a claim: to
+ * (publication), or undoes it.  A map overlapping a claim waits for it
+ * (vfm_container::claims_wq).  Nothing but MAP_DMA looks at a claim: to
  * every other path it is not mapped yet.  Smaller maps do all of it under
  * (3), as before.
  *
@@ -99,6 +100,7 @@
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
@@ -424,6 +426,9 @@ struct vfm_domain {
  *	write to change @domains, @iova or @pgsize_bitmap, so that they
  *	stay as they are under either (the lock order is at the top).
  * @claims: the ranges of maps at work outside @lock (struct vfm_dma).
+ * @claims_settled: claims published or undone, ever.
+ * @claims_wq: woken when a claim is published or undone, for maps of
+ *	ranges it overlaps, which wait (dma.c).
  * @dma_avail: how many more mappings may be created, @claims included.
  * @pinned_pages: frames its mappings hold pinned.
  * @locked_pages: pages they charge to locked_vm.
@@ -470,6 +475,8 @@ struct vfm_container {
 	struct rb_root_cached dmas;
 	struct rw_semaphore maps_rwsem;	/* the lock order is at the top */
 	struct rb_root_cached claims;
+	unsigned long claims_settled;
+	wait_queue_head_t claims_wq;
 	unsigned int dma_avail;
 	u64 pinned_pages;
 	u64 locked_pages;
@@ -589,6 +596,7 @@ long vfm_batch_pin(struct vfm_batch *b, struct vfm_dma *dma,
 		   struct vfm_tally *t);
 void vfm_batch_unpin(struct vfm_batch *b, struct vfm_dma *dma,
 		     struct vfm_tally *t);
+int vfm_try_charge(struct vfm_owner *o, long npages);
 int vfm_charge(struct vfm_owner *o, long npages);
 bool vfm_pfn_rsvd(unsigned long pfn);
 
