@@ -7,15 +7,12 @@
  * charged or referenced.  Against vfio_iommu_type1 and vfio-mirror.
  */
 #include <fcntl.h>
-#include <linux/userfaultfd.h>
-#include <poll.h>
 #include <sys/eventfd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -279,17 +276,13 @@ TEST(an_ioctl_inside_the_backend_outlives_the_release)
 		VFIO_MIRROR_IOMMU_SET_EVENTFD,
 	};
 	struct vfio_mirror_fault recs[4];
-	struct uffdio_register reg = {};
-	struct uffdio_copy copy = {};
 	struct stalled_ioctl s;
-	struct uffd_msg msg;
-	struct uffdio_api api;
-	struct pollfd pfd;
+	struct vfm_uffd uffd;
 	struct vfm_ctx ctx;
 	unsigned int i;
 	pthread_t t;
-	char *page, *src, *mem;
-	int uffd, efd;
+	char *src, *mem;
+	int efd;
 
 	if (!vfm_mocks_ready(_metadata))
 		return;
@@ -344,48 +337,29 @@ TEST(an_ioctl_inside_the_backend_outlives_the_release)
 			break;
 		}
 
-		uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-		ASSERT_LE(0, uffd);
-		/* No features: faults wait (UFFDIO_API wrote back them all). */
-		api = (struct uffdio_api){ .api = UFFD_API };
-		ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
-		page = mmap(NULL, PG, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		ASSERT_NE(MAP_FAILED, page);
-		reg.range.start = (uintptr_t)page;
-		reg.range.len = PG;
-		reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-		ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
-
+		ASSERT_EQ(0, vfm_uffd_open(&uffd, PG));
 		ASSERT_EQ(0, vfm_ctx_open(&ctx, &b, 0));
 		ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 0));
 		s = (struct stalled_ioctl){
 			.container = ctx.container, .cmd = cmds[i],
-			.arg = page,
+			.arg = uffd.mem,
 		};
 		ASSERT_EQ(0, pthread_create(&t, NULL, stalled_ioctl_thread,
 					    &s));
 		/* The ioctl is in the backend, waiting for the page. */
-		pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
-		ASSERT_EQ(1, poll(&pfd, 1, 30000));
-		ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
-		ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+		ASSERT_NE(0, vfm_uffd_wait(&uffd, 30000));
 
 		/* Release: the last group goes.  Then a grace period. */
 		ASSERT_EQ(0, vfm_ctx_detach_mock(&ctx, 0));
 		usleep(200 * 1000);
 
-		copy.dst = (uintptr_t)page;
-		copy.src = (uintptr_t)src;
-		copy.len = PG;
-		ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+		ASSERT_EQ(0, vfm_uffd_fill(&uffd, uffd.mem, PG, src));
 		pthread_join(t, NULL);
 		ASSERT_EQ(-1, s.ret);
 		ASSERT_EQ(EINVAL, s.err);
 
 		vfm_ctx_close(&ctx);
-		munmap(page, PG);
-		close(uffd);
+		vfm_uffd_close(&uffd);
 	}
 	vfm_free(src, PG);
 	vfm_free(mem, PG);

@@ -12,6 +12,11 @@
  * vfio-mirror pins and maps them outside the container's lock (a claim,
  * vfm.h), while others unmap, read faults and replay: of two overlapping
  * ranges at most one is ever mapped, and whole.
+ *
+ * Then, with vfio-mirror, a map held inside its pinning (userfaultfd keeps
+ * its memory back): a disjoint map goes on beside it and an unmap does
+ * not see it yet; an overlapping map waits for it, and fails with EEXIST
+ * if it was made, or is made if it failed.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -377,6 +382,132 @@ TEST_F_TIMEOUT(race, overlapping_maps_at_once, 600)
 	ASSERT_EQ(self->vmlck, vfm_vmlck_kb());
 	vfm_ctx_close(&r->ctx);
 	ASSERT_EQ(self->pins, vfm_pins_outstanding());
+}
+
+/* A map in a thread of its own, and whether it returned. */
+struct bg_map {
+	int container;
+	uint64_t iova;
+	void *vaddr;
+	uint64_t size;
+	int ret;
+	int done;	/* __atomic */
+	pthread_t thread;
+};
+
+static void *bg_map_thread(void *arg)
+{
+	struct bg_map *m = arg;
+
+	m->ret = vfm_map(m->container, m->iova, m->vaddr, m->size, RW);
+	__atomic_store_n(&m->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int bg_map_start(struct bg_map *m, int container, uint64_t iova,
+			void *vaddr)
+{
+	*m = (struct bg_map){
+		.container = container, .iova = iova, .vaddr = vaddr,
+		.size = LANE_MAP_PAGES * PG,
+	};
+	return pthread_create(&m->thread, NULL, bg_map_thread, m);
+}
+
+/* Has @m returned within @ms milliseconds? */
+static bool bg_map_done(struct bg_map *m, int ms)
+{
+	for (; ms > 0; ms -= 10) {
+		if (__atomic_load_n(&m->done, __ATOMIC_ACQUIRE))
+			return true;
+		usleep(10 * 1000);
+	}
+	return __atomic_load_n(&m->done, __ATOMIC_ACQUIRE);
+}
+
+TEST_F_TIMEOUT(race, a_held_map_holds_back_only_what_it_overlaps, 300)
+{
+	int c = self->r.ctx.container;
+	struct bg_map held, other, over;
+	struct vfm_edu *edu = &self->r.ctx.edu[0];
+	const uint64_t size = LANE_MAP_PAGES * PG;
+	struct vfm_uffd u;
+	uint64_t unmapped;
+
+	VFM_REQUIRE(return, VFM_NEED_PINNING_WAITS_FOR_USERFAULTFD,
+		    .b = &variant->b);
+	ASSERT_EQ(0, vfm_uffd_open(&u, size));
+	ASSERT_EQ(0, bg_map_start(&held, c, LANE_IOVA(0), u.mem));
+	ASSERT_NE(0, vfm_uffd_wait(&u, 30000));
+
+	/* A disjoint range is mapped meanwhile (type1's mutex would wait). */
+	ASSERT_EQ(0, bg_map_start(&other, c, LANE_IOVA(1), self->r.lane[1]));
+	ASSERT_TRUE(bg_map_done(&other, 5000));
+	ASSERT_EQ(0, other.ret);
+	ASSERT_TRUE(device_reaches(_metadata, edu, self->r.lane[1],
+				   LANE_IOVA(1)));
+	/* An overlapping map waits. */
+	ASSERT_EQ(0, bg_map_start(&over, c, LANE_IOVA(0) + LANE_SHIFT * PG,
+				  self->r.lane[2]));
+	ASSERT_FALSE(bg_map_done(&over, 500));
+	/* Not made yet: nothing there to unmap. */
+	ASSERT_EQ(0, vfm_unmap(c, LANE_IOVA(0), size, 0, &unmapped));
+	ASSERT_EQ(0, unmapped);
+
+	ASSERT_EQ(0, vfm_uffd_fill(&u, u.mem, size, self->r.lane[3]));
+	pthread_join(held.thread, NULL);
+	pthread_join(other.thread, NULL);
+	pthread_join(over.thread, NULL);
+	ASSERT_EQ(0, held.ret);
+	ASSERT_EQ(0, other.ret);
+	ASSERT_EQ(-EEXIST, over.ret);
+	ASSERT_TRUE(device_reaches(_metadata, edu, u.mem, LANE_IOVA(0)));
+	ASSERT_TRUE(device_reaches(_metadata, edu, u.mem + size - PG,
+				   LANE_IOVA(0) + size - PG));
+	ASSERT_EQ(self->vmlck + 2 * (long)size / 1024, vfm_vmlck_kb());
+
+	ASSERT_EQ(0, vfm_unmap(c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &unmapped));
+	ASSERT_EQ(2 * size, unmapped);
+	ASSERT_EQ(self->vmlck, vfm_vmlck_kb());
+	vfm_uffd_close(&u);
+}
+
+TEST_F_TIMEOUT(race, a_held_map_that_fails_lets_the_overlapping_one_in, 300)
+{
+	int c = self->r.ctx.container;
+	struct vfm_edu *edu = &self->r.ctx.edu[0];
+	const uint64_t size = LANE_MAP_PAGES * PG;
+	struct bg_map held, over;
+	struct vfm_uffd u;
+	uint64_t unmapped;
+	char *mem;
+
+	VFM_REQUIRE(return, VFM_NEED_PINNING_WAITS_FOR_USERFAULTFD,
+		    .b = &variant->b);
+	/* Its last page is not there: the held map ends with EFAULT. */
+	ASSERT_EQ(0, vfm_uffd_open(&u, size));
+	ASSERT_EQ(0, munmap(u.mem + size - PG, PG));
+	ASSERT_EQ(0, bg_map_start(&held, c, LANE_IOVA(0), u.mem));
+	ASSERT_NE(0, vfm_uffd_wait(&u, 30000));
+	mem = self->r.lane[2];
+	ASSERT_EQ(0, bg_map_start(&over, c, LANE_IOVA(0) + LANE_SHIFT * PG,
+				  mem));
+	ASSERT_FALSE(bg_map_done(&over, 500));
+
+	ASSERT_EQ(0, vfm_uffd_fill(&u, u.mem, size - PG, self->r.lane[3]));
+	pthread_join(held.thread, NULL);
+	pthread_join(over.thread, NULL);
+	ASSERT_EQ(-EFAULT, held.ret);
+	ASSERT_EQ(0, over.ret);
+	ASSERT_FALSE(device_reaches(_metadata, edu, u.mem, LANE_IOVA(0)));
+	ASSERT_TRUE(device_reaches(_metadata, edu, mem + size - PG,
+				   LANE_IOVA(0) + (LANE_SHIFT * PG) + size - PG));
+	ASSERT_EQ(self->vmlck + (long)size / 1024, vfm_vmlck_kb());
+
+	ASSERT_EQ(0, vfm_unmap(c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &unmapped));
+	ASSERT_EQ(size, unmapped);
+	ASSERT_EQ(self->vmlck, vfm_vmlck_kb());
+	vfm_uffd_close(&u);
 }
 
 TEST_HARNESS_MAIN

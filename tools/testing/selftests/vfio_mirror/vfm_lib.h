@@ -7,7 +7,8 @@
  *   vfm_container.c  the container, its ioctls, struct vfm_ctx
  *   vfm_edu.c        PCI devices, the edu device (DMA start and wait),
  *                    BARs for peer-to-peer mappings
- *   vfm_mem.c        buffers, hugetlbfs, VmLck, pins, physical addresses
+ *   vfm_mem.c        buffers, hugetlbfs, VmLck, pins, physical addresses,
+ *                    memory that userfaultfd holds back
  *   vfm_mock.c       the mock IOMMU's devices and the probe module
  *   vfm_fault.c      the fault uAPI and the fault chain's counters
  *   vfm_sys.c        guest facts: sysfs, debugfs, tracefs, modules, CPUs
@@ -469,6 +470,26 @@ int vfm_run(const char *const argv[], int seconds, char **out, int *status);
 
 /* The physical address behind a user address (root only), or 0. */
 uint64_t vfm_phys_of(const void *vaddr);
+
+/*
+ * Anonymous memory whose pages are missing until the test fills them
+ * (userfaultfd, MISSING mode): whatever touches one, a pinning ioctl
+ * among them, waits.  vfm_uffd_open() maps @size bytes at u->mem;
+ * vfm_uffd_wait() waits up to @ms for a fault and returns its address
+ * (0 on time-out or error); vfm_uffd_fill() makes @len bytes at @at
+ * present, copied from @src, and wakes what waits; vfm_uffd_close()
+ * unmaps and closes.  0 or -errno.
+ */
+struct vfm_uffd {
+	int fd;
+	char *mem;
+	size_t size;
+};
+
+int vfm_uffd_open(struct vfm_uffd *u, size_t size);
+uint64_t vfm_uffd_wait(struct vfm_uffd *u, int ms);
+int vfm_uffd_fill(struct vfm_uffd *u, void *at, size_t len, const void *src);
+void vfm_uffd_close(struct vfm_uffd *u);
 
 /*
  * The test module vfio_mirror_probe (tools/testing/vfio_mirror_mock/

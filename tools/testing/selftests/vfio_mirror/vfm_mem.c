@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/pci_regs.h>
+#include <linux/userfaultfd.h>
 #include "vfm_lib.h"
 #include "vfm_priv.h"
 
@@ -289,4 +290,60 @@ uint64_t vfm_phys_of(const void *vaddr)
 	if (!(entry >> 63))
 		return 0;
 	return (entry & ((1ULL << 55) - 1)) * pg + (uintptr_t)vaddr % pg;
+}
+
+int vfm_uffd_open(struct vfm_uffd *u, size_t size)
+{
+	/* No features: faults wait (UFFDIO_API writes back them all). */
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	int err;
+
+	u->size = size;
+	u->fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (u->fd < 0)
+		return -errno;
+	u->mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (u->mem == MAP_FAILED) {
+		err = -errno;
+		close(u->fd);
+		return err;
+	}
+	reg.range.start = (uintptr_t)u->mem;
+	reg.range.len = size;
+	if (ioctl(u->fd, UFFDIO_API, &api) ||
+	    ioctl(u->fd, UFFDIO_REGISTER, &reg)) {
+		err = -errno;
+		vfm_uffd_close(u);
+		return err;
+	}
+	return 0;
+}
+
+uint64_t vfm_uffd_wait(struct vfm_uffd *u, int ms)
+{
+	struct pollfd pfd = { .fd = u->fd, .events = POLLIN };
+	struct uffd_msg msg;
+
+	if (poll(&pfd, 1, ms) != 1 ||
+	    read(u->fd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT)
+		return 0;
+	return msg.arg.pagefault.address;
+}
+
+int vfm_uffd_fill(struct vfm_uffd *u, void *at, size_t len, const void *src)
+{
+	struct uffdio_copy copy = {
+		.dst = (uintptr_t)at, .src = (uintptr_t)src, .len = len,
+	};
+
+	return ioctl(u->fd, UFFDIO_COPY, &copy) ? -errno : 0;
+}
+
+void vfm_uffd_close(struct vfm_uffd *u)
+{
+	munmap(u->mem, u->size);
+	close(u->fd);
 }

@@ -73,6 +73,10 @@
  * @VFM_NEED_SHARED_LOCKED_VM: backend .b charges a page that several
  *	containers of a process pin once (share_locked_vm), not per
  *	container as type1 does.
+ * @VFM_NEED_PINNING_WAITS_FOR_USERFAULTFD: backend .b's MAP_DMA waits
+ *	for memory that userfaultfd holds back, which type1 6.12's pinning
+ *	(pin_user_pages_remote() without a lock to drop) cannot: its map
+ *	fails with EFAULT.
  */
 enum vfm_need_what {
 	VFM_NEED_BACKEND,
@@ -99,6 +103,7 @@ enum vfm_need_what {
 	VFM_NEED_MAPPINGS_BY_MEMORY,
 	VFM_NEED_CLEARS_HALF_DONE_MAPS,
 	VFM_NEED_SHARED_LOCKED_VM,
+	VFM_NEED_PINNING_WAITS_FOR_USERFAULTFD,
 };
 
 /**
@@ -212,6 +217,10 @@ static inline const char *vfm_need_unsupported(const struct vfm_need *w)
 	case VFM_NEED_SHARED_LOCKED_VM:
 		if (vfm_is_type1(w->b))
 			return "type1 charges per container (share_test checks it)";
+		break;
+	case VFM_NEED_PINNING_WAITS_FOR_USERFAULTFD:
+		if (vfm_is_type1(w->b))
+			return "type1 6.12 fails a map of userfaultfd memory with EFAULT";
 		break;
 	default:
 		break;
