@@ -7,7 +7,12 @@
  * reported as the median of each and their ratio, vfio-mirror / type1:
  * below 1 is faster or smaller, but for operations per second, where
  * above 1 is faster.  Absolute numbers mean little under emulation; the
- * ratio is the result.  Memory is touched before it is mapped.
+ * ratio is the result.  Memory is touched before it is mapped, but in the
+ * cases that say "never touched": there pinning faults it in, as when a
+ * VMM maps guest memory it did not preallocate, and each round gives it
+ * back (MADV_DONTNEED) for the next.  "2 threads" cases map the two
+ * halves of the memory from two threads at once and time both, as a VMM
+ * that maps from several threads.
  *
  *   vfio-mirror-bench [CASE...]	only the cases whose names start so
  *
@@ -15,6 +20,7 @@
  * on to the guest).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +36,7 @@
 #define PG		4096UL
 #define MIB		(1024UL * 1024)
 #define BIG		(512 * MIB)
+#define UNTOUCHED	(1024 * MIB)
 #define NSMALL		8192
 #define NPAIRS		4096
 
@@ -92,8 +99,8 @@ static long long kernel_memory(void)
 	return sum;
 }
 
-/* An anonymous buffer at a 2 MiB boundary, with @advice, touched. */
-static char *anon(size_t size, int advice)
+/* An anonymous buffer at a 2 MiB boundary, with @advice, never touched. */
+static char *anon_untouched(size_t size, int advice)
 {
 	char *raw, *buf;
 
@@ -106,8 +113,29 @@ static char *anon(size_t size, int advice)
 		munmap(raw, buf - raw);
 	munmap(buf + size, raw + 2 * MIB - buf);
 	madvise(buf, size, advice);
-	memset(buf, 1, size);
 	return buf;
+}
+
+/* The same, touched. */
+static char *anon(size_t size, int advice)
+{
+	char *buf = anon_untouched(size, advice);
+
+	if (buf)
+		memset(buf, 1, size);
+	return buf;
+}
+
+static char *untouched_4k(size_t *size)
+{
+	*size = UNTOUCHED;
+	return anon_untouched(*size, MADV_NOHUGEPAGE);
+}
+
+static char *untouched_thp(size_t *size)
+{
+	*size = UNTOUCHED;
+	return anon_untouched(*size, MADV_HUGEPAGE);
 }
 
 static char *anon_4k(size_t *size)
@@ -195,6 +223,77 @@ static int map_then_unmap(struct vfm_ctx *ctx, char *buf, size_t size,
 	ret = vfm_unmap(ctx->container, IOVA, size, 0, NULL);
 	s->v[1] = now_ns() - t;
 	return ret;
+}
+
+/* The same, of memory never touched, which is then given back. */
+static int untouched(struct vfm_ctx *ctx, char *buf, size_t size,
+		     struct sample *s)
+{
+	int ret = map_then_unmap(ctx, buf, size, s);
+
+	madvise(buf, size, MADV_DONTNEED);
+	return ret;
+}
+
+/* Half of a buffer, and a barrier to start mapping it at. */
+struct half {
+	int container;
+	char *buf;
+	unsigned long long iova;
+	size_t size;
+	pthread_barrier_t *go;
+	int ret;
+};
+
+static void *map_half(void *arg)
+{
+	struct half *h = arg;
+
+	pthread_barrier_wait(h->go);
+	h->ret = vfm_map(h->container, h->iova, h->buf, h->size, RW);
+	return NULL;
+}
+
+/*
+ * This thread and another map a half each, at once, of memory never
+ * touched: the wall time from their start to the end of both; then one
+ * UNMAP_DMA of both, and the memory is given back.
+ */
+static int two_threads(struct vfm_ctx *ctx, char *buf, size_t size,
+		       struct sample *s)
+{
+	pthread_barrier_t go;
+	struct half h[2];
+	long long t0;
+	pthread_t t;
+	int i, ret;
+
+	for (i = 0; i < 2; i++)
+		h[i] = (struct half){
+			.container = ctx->container,
+			.buf = buf + i * size / 2,
+			.iova = IOVA + i * size / 2,
+			.size = size / 2,
+			.go = &go,
+		};
+	if (pthread_barrier_init(&go, NULL, 2))
+		return -ENOMEM;
+	if (pthread_create(&t, NULL, map_half, &h[1])) {
+		pthread_barrier_destroy(&go);
+		return -EAGAIN;
+	}
+	/* The other thread cannot start before this one reaches the barrier. */
+	t0 = now_ns();
+	pthread_barrier_wait(&go);
+	h[0].ret = vfm_map(ctx->container, h[0].iova, h[0].buf, h[0].size, RW);
+	pthread_join(t, NULL);
+	s->v[0] = now_ns() - t0;
+	pthread_barrier_destroy(&go);
+	t0 = now_ns();
+	ret = vfm_unmap(ctx->container, IOVA, size, 0, NULL);
+	s->v[1] = now_ns() - t0;
+	madvise(buf, size, MADV_DONTNEED);
+	return h[0].ret ?: h[1].ret ?: ret;
 }
 
 /* A mapping per 4 KiB page, made one by one, then removed one by one. */
@@ -378,6 +477,12 @@ static const struct bench_case cases[] = {
 	  hugetlb_1g, unmap_buf, map_then_unmap },
 	{ "1 GiB BAR (PFNMAP)", { "map", "unmap" }, NS,
 	  bar_map, bar_unmap, map_then_unmap },
+	{ "1 GiB of 4 KiB pages never touched", { "map", "unmap" }, NS,
+	  untouched_4k, unmap_buf, untouched },
+	{ "1 GiB of 4 KiB pages never touched, 2 threads", { "map", "unmap" },
+	  NS, untouched_4k, unmap_buf, two_threads },
+	{ "1 GiB of THP never touched, 2 threads", { "map", "unmap" }, NS,
+	  untouched_thp, unmap_buf, two_threads },
 	{ "8192 mappings of 4 KiB, one by one", { "map", "unmap" }, NS,
 	  small_4k, unmap_buf, one_by_one },
 	{ "4 KiB map+unmap pairs", { "pairs/s", NULL }, OPS,
@@ -409,19 +514,19 @@ static void print(const struct bench_case *bc, int k, long long t1,
 	snprintf(name, sizeof(name), "%s: %s", bc->name, bc->what[k]);
 	switch (bc->unit) {
 	case NS:
-		printf("%-50s %11.2f ms %11.2f ms %6.3f\n", name, t1 / 1e6,
+		printf("%-56s %11.2f ms %11.2f ms %6.3f\n", name, t1 / 1e6,
 		       mirror / 1e6, (double)mirror / t1);
 		break;
 	case OPS:
-		printf("%-50s %11lld /s %11lld /s %6.3f\n", name, t1, mirror,
+		printf("%-56s %11lld /s %11lld /s %6.3f\n", name, t1, mirror,
 		       (double)mirror / t1);
 		break;
 	case BYTES:
 		if (t1 > 0)
-			printf("%-50s %12lld B %12lld B %6.3f\n", name, t1,
+			printf("%-56s %12lld B %12lld B %6.3f\n", name, t1,
 			       mirror, (double)mirror / t1);
 		else
-			printf("%-50s %12lld B %12lld B %6s\n", name, t1,
+			printf("%-56s %12lld B %12lld B %6s\n", name, t1,
 			       mirror, "-");
 		break;
 	}
@@ -459,7 +564,7 @@ int main(int argc, char **argv)
 	printf("vfio-mirror-bench: median of %d rounds, backends alternating, ",
 	       ROUNDS);
 	printf("ratio vfio-mirror / type1\n\n");
-	printf("%-50s %14s %14s %6s\n", "case", "type1", "vfio-mirror",
+	printf("%-56s %14s %14s %6s\n", "case", "type1", "vfio-mirror",
 	       "ratio");
 	for (c = 0; c < ARRAY_SIZE(cases); c++) {
 		const struct bench_case *bc = &cases[c];
@@ -471,7 +576,7 @@ int main(int argc, char **argv)
 			continue;
 		buf = bc->alloc(&size);
 		if (!buf) {
-			printf("%-50s skipped: %s\n", bc->name,
+			printf("%-56s skipped: %s\n", bc->name,
 			       strerror(errno));
 			continue;
 		}
@@ -485,7 +590,7 @@ int main(int argc, char **argv)
 				v[i][0][r] = s.v[0];
 				v[i][1][r] = s.v[1];
 				if (ret)
-					printf("%-50s %s: %s\n", bc->name,
+					printf("%-56s %s: %s\n", bc->name,
 					       backends[i].module,
 					       strerror(-ret));
 			}
