@@ -207,13 +207,15 @@ static void vfm_dma_destroy(struct vfm_container *c, struct vfm_dma *dma,
  * @pinned: frames pinned for them.
  * @charged: what the container's count of locked pages gains.
  * @ahead: pages a claim in direct mode charged ahead of its batches and
- *	did not use, for vfm_dma_settle() to give back.
+ *	did not use yet, given back when it ends.
+ * @near_limit: charging ahead failed: the claim charges what is due.
  */
 struct vfm_fill {
 	unsigned long done;
 	u64 pinned;
 	u64 charged;
 	unsigned long ahead;
+	bool near_limit;
 };
 
 /*
@@ -224,29 +226,41 @@ struct vfm_fill {
  */
 #define VFM_CHARGE_AHEAD	(SZ_64M >> PAGE_SHIFT)
 
-/* Charge @due pages of a claim's batch, ahead where it can. */
-static int vfm_dma_charge_ahead(struct vfm_dma *dma, unsigned long due,
-				struct vfm_fill *f)
+/*
+ * Charge the @due pages of a claim's batch of @npages, ahead where it
+ * can.  What is charged and not yet used never exceeds what the mapping
+ * has left after the batch: a map has charged no more, at any time, than
+ * it will have when it is whole.
+ */
+static int vfm_dma_charge_ahead(struct vfm_dma *dma, unsigned long npages,
+				unsigned long due, struct vfm_fill *f)
 {
 	unsigned long left = (vfm_dma_size(dma) >> PAGE_SHIFT) - f->done;
-	unsigned long need, more;
-	int ret = -ENOMEM;
+	unsigned long want, after = left - npages;
+	int ret;
 
 	if (due > f->ahead) {
-		need = due - f->ahead;
-		more = max(need, min_t(unsigned long, left, VFM_CHARGE_AHEAD));
-		if (more > need)
-			ret = vfm_try_charge(dma->owner, more);
-		if (ret) {
-			/* Near RLIMIT_MEMLOCK: only what is due. */
-			more = need;
-			ret = vfm_charge(dma->owner, more);
-			if (ret)
-				return ret;
+		want = max(due, min_t(unsigned long, left, VFM_CHARGE_AHEAD));
+		ret = -ENOMEM;
+		if (want > due && !f->near_limit) {
+			ret = vfm_try_charge(dma->owner, want - f->ahead);
+			/* Near RLIMIT_MEMLOCK: only what is due, from now on. */
+			f->near_limit = ret == -ENOMEM;
 		}
-		f->ahead += more;
+		if (ret == -ENOMEM) {
+			want = due;
+			ret = vfm_charge(dma->owner, want - f->ahead);
+		}
+		if (ret)
+			return ret;
+		f->ahead = want;
 	}
 	f->ahead -= due;
+	/* Frames charged for nothing (the zero page, device memory). */
+	if (f->ahead > after) {
+		vfm_charge(dma->owner, -(long)(f->ahead - after));
+		f->ahead = after;
+	}
 	return 0;
 }
 
@@ -267,7 +281,7 @@ static int vfm_dma_charge_batch(struct vfm_container *c, struct vfm_dma *dma,
 		return vfm_acct_get(dma->owner, b->runs, b->nr_runs,
 				    &t->charged);
 	if (!locked)
-		return vfm_dma_charge_ahead(dma, t->charged, f);
+		return vfm_dma_charge_ahead(dma, npages, t->charged, f);
 	t->charged -= vfm_emul_charged(c, iova,
 				       iova + ((u64)npages << PAGE_SHIFT) - 1);
 	return vfm_charge(dma->owner, t->charged);
@@ -338,6 +352,10 @@ static int vfm_dma_fill(struct vfm_container *c, struct vfm_dma *dma,
 		cond_resched();
 	}
 	vfm_batch_fini(&b);
+	/* Before the lock, which the charge's mmap_lock would hold up. */
+	if (f->ahead)
+		vfm_charge(dma->owner, -(long)f->ahead);
+	f->ahead = 0;
 	return ret;
 }
 
@@ -349,8 +367,6 @@ static int vfm_dma_settle(struct vfm_container *c, struct vfm_dma *dma,
 			  const struct vfm_fill *f, int ret)
 {
 	lockdep_assert_held(&c->lock);
-	if (f->ahead)
-		vfm_charge(dma->owner, -(long)f->ahead);
 	c->pinned_pages += f->pinned;
 	c->locked_pages += f->charged;
 	if (ret && f->done)
@@ -432,12 +448,12 @@ static int vfm_dma_new(struct vfm_container *c, dma_addr_t iova,
 static int vfm_dma_wait_claims(struct vfm_container *c)
 {
 	unsigned long seen = c->claims_settled;
-	int ret;
 
 	mutex_unlock(&c->lock);
-	ret = wait_event_killable(c->claims_wq,
-				  READ_ONCE(c->claims_settled) != seen);
-	return ret ?: vfm_container_lock(c);
+	if (wait_event_killable(c->claims_wq,
+				READ_ONCE(c->claims_settled) != seen))
+		return -EINTR;
+	return vfm_container_lock(c);
 }
 
 /*
@@ -457,7 +473,7 @@ static int vfm_dma_fill_claim(struct vfm_container *c, struct vfm_dma *dma)
 	/* Not killable: a detach waits for this (maps_rwsem), then undoes it. */
 	mutex_lock(&c->lock);
 	interval_tree_remove(&dma->node, &c->claims);
-	c->claims_settled++;
+	WRITE_ONCE(c->claims_settled, c->claims_settled + 1);
 	wake_up_all(&c->claims_wq);
 	/* Dirty tracking may have started meanwhile. */
 	if (!ret)
