@@ -196,10 +196,61 @@ static void *fault_worker(void *arg)
 	return NULL;
 }
 
+/* A map in a thread of its own, and whether it returned. */
+struct bg_map {
+	int container;
+	uint64_t iova;
+	void *vaddr;
+	uint64_t size;
+	int ret;
+	int done;	/* __atomic */
+	bool started;
+	pthread_t thread;
+};
+
+static void *bg_map_thread(void *arg)
+{
+	struct bg_map *m = arg;
+
+	m->ret = vfm_map(m->container, m->iova, m->vaddr, m->size, RW);
+	__atomic_store_n(&m->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int bg_map_start(struct bg_map *m, int container, uint64_t iova,
+			void *vaddr)
+{
+	int ret;
+
+	*m = (struct bg_map){
+		.container = container, .iova = iova, .vaddr = vaddr,
+		.size = LANE_MAP_PAGES * PG,
+	};
+	ret = pthread_create(&m->thread, NULL, bg_map_thread, m);
+	m->started = !ret;
+	return ret;
+}
+
+/* Has @m returned within @ms milliseconds? */
+static bool bg_map_done(struct bg_map *m, int ms)
+{
+	for (; ms > 0; ms -= 10) {
+		if (__atomic_load_n(&m->done, __ATOMIC_ACQUIRE))
+			return true;
+		usleep(10 * 1000);
+	}
+	return __atomic_load_n(&m->done, __ATOMIC_ACQUIRE);
+}
+
+/* A held map's memory, and the maps in threads of their own. */
+enum { HELD, OTHER, OVER, NR_BG };
+
 FIXTURE(race) {
 	struct race r;
 	long vmlck;
 	long long pins;
+	struct vfm_uffd u;
+	struct bg_map bg[NR_BG];
 };
 
 FIXTURE_VARIANT(race) {
@@ -235,6 +286,14 @@ FIXTURE_TEARDOWN(race)
 {
 	int i;
 
+	/* A map held back ends once nothing holds its memory back. */
+	if (self->u.mem)
+		close(self->u.fd);
+	for (i = 0; i < NR_BG; i++)
+		if (self->bg[i].started)
+			pthread_join(self->bg[i].thread, NULL);
+	if (self->u.mem)
+		munmap(self->u.mem, self->u.size);
 	vfm_ctx_close(&self->r.ctx);
 	for (i = 0; i < SLOTS; i++)
 		vfm_free(self->r.mem[i], SLOT_PAGES * PG);
@@ -384,122 +443,84 @@ TEST_F_TIMEOUT(race, overlapping_maps_at_once, 600)
 	ASSERT_EQ(self->pins, vfm_pins_outstanding());
 }
 
-/* A map in a thread of its own, and whether it returned. */
-struct bg_map {
-	int container;
-	uint64_t iova;
-	void *vaddr;
-	uint64_t size;
-	int ret;
-	int done;	/* __atomic */
-	pthread_t thread;
-};
-
-static void *bg_map_thread(void *arg)
-{
-	struct bg_map *m = arg;
-
-	m->ret = vfm_map(m->container, m->iova, m->vaddr, m->size, RW);
-	__atomic_store_n(&m->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-static int bg_map_start(struct bg_map *m, int container, uint64_t iova,
-			void *vaddr)
-{
-	*m = (struct bg_map){
-		.container = container, .iova = iova, .vaddr = vaddr,
-		.size = LANE_MAP_PAGES * PG,
-	};
-	return pthread_create(&m->thread, NULL, bg_map_thread, m);
-}
-
-/* Has @m returned within @ms milliseconds? */
-static bool bg_map_done(struct bg_map *m, int ms)
-{
-	for (; ms > 0; ms -= 10) {
-		if (__atomic_load_n(&m->done, __ATOMIC_ACQUIRE))
-			return true;
-		usleep(10 * 1000);
-	}
-	return __atomic_load_n(&m->done, __ATOMIC_ACQUIRE);
-}
-
 TEST_F_TIMEOUT(race, a_held_map_holds_back_only_what_it_overlaps, 300)
 {
-	int c = self->r.ctx.container;
-	struct bg_map held, other, over;
+	struct bg_map *held = &self->bg[HELD], *other = &self->bg[OTHER];
+	struct bg_map *over = &self->bg[OVER];
 	struct vfm_edu *edu = &self->r.ctx.edu[0];
 	const uint64_t size = LANE_MAP_PAGES * PG;
-	struct vfm_uffd u;
+	int c = self->r.ctx.container, i;
+	struct vfm_uffd *u = &self->u;
 	uint64_t unmapped;
 
 	VFM_REQUIRE(return, VFM_NEED_PINNING_WAITS_FOR_USERFAULTFD,
 		    .b = &variant->b);
-	ASSERT_EQ(0, vfm_uffd_open(&u, size));
-	ASSERT_EQ(0, bg_map_start(&held, c, LANE_IOVA(0), u.mem));
-	ASSERT_NE(0, vfm_uffd_wait(&u, 30000));
+	ASSERT_EQ(0, vfm_uffd_open(u, size));
+	ASSERT_EQ(0, bg_map_start(held, c, LANE_IOVA(0), u->mem));
+	ASSERT_NE(0, vfm_uffd_wait(u, 30000));
 
 	/* A disjoint range is mapped meanwhile (type1's mutex would wait). */
-	ASSERT_EQ(0, bg_map_start(&other, c, LANE_IOVA(1), self->r.lane[1]));
-	ASSERT_TRUE(bg_map_done(&other, 5000));
-	ASSERT_EQ(0, other.ret);
+	ASSERT_EQ(0, bg_map_start(other, c, LANE_IOVA(1), self->r.lane[1]));
+	ASSERT_TRUE(bg_map_done(other, 30000));
+	ASSERT_EQ(0, other->ret);
 	ASSERT_TRUE(device_reaches(_metadata, edu, self->r.lane[1],
 				   LANE_IOVA(1)));
 	/* An overlapping map waits. */
-	ASSERT_EQ(0, bg_map_start(&over, c, LANE_IOVA(0) + LANE_SHIFT * PG,
+	ASSERT_EQ(0, bg_map_start(over, c, LANE_IOVA(0) + LANE_SHIFT * PG,
 				  self->r.lane[2]));
-	ASSERT_FALSE(bg_map_done(&over, 500));
+	ASSERT_FALSE(bg_map_done(over, 500));
 	/* Not made yet: nothing there to unmap. */
 	ASSERT_EQ(0, vfm_unmap(c, LANE_IOVA(0), size, 0, &unmapped));
 	ASSERT_EQ(0, unmapped);
 
-	ASSERT_EQ(0, vfm_uffd_fill(&u, u.mem, size, self->r.lane[3]));
-	pthread_join(held.thread, NULL);
-	pthread_join(other.thread, NULL);
-	pthread_join(over.thread, NULL);
-	ASSERT_EQ(0, held.ret);
-	ASSERT_EQ(0, other.ret);
-	ASSERT_EQ(-EEXIST, over.ret);
-	ASSERT_TRUE(device_reaches(_metadata, edu, u.mem, LANE_IOVA(0)));
-	ASSERT_TRUE(device_reaches(_metadata, edu, u.mem + size - PG,
+	ASSERT_EQ(0, vfm_uffd_fill(u, u->mem, size, self->r.lane[3]));
+	for (i = 0; i < NR_BG; i++) {
+		pthread_join(self->bg[i].thread, NULL);
+		self->bg[i].started = false;
+	}
+	ASSERT_EQ(0, held->ret);
+	ASSERT_EQ(0, other->ret);
+	ASSERT_EQ(-EEXIST, over->ret);
+	ASSERT_TRUE(device_reaches(_metadata, edu, u->mem, LANE_IOVA(0)));
+	ASSERT_TRUE(device_reaches(_metadata, edu, u->mem + size - PG,
 				   LANE_IOVA(0) + size - PG));
 	ASSERT_EQ(self->vmlck + 2 * (long)size / 1024, vfm_vmlck_kb());
 
 	ASSERT_EQ(0, vfm_unmap(c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &unmapped));
 	ASSERT_EQ(2 * size, unmapped);
 	ASSERT_EQ(self->vmlck, vfm_vmlck_kb());
-	vfm_uffd_close(&u);
 }
 
 TEST_F_TIMEOUT(race, a_held_map_that_fails_lets_the_overlapping_one_in, 300)
 {
-	int c = self->r.ctx.container;
+	struct bg_map *held = &self->bg[HELD], *over = &self->bg[OVER];
 	struct vfm_edu *edu = &self->r.ctx.edu[0];
 	const uint64_t size = LANE_MAP_PAGES * PG;
-	struct bg_map held, over;
-	struct vfm_uffd u;
+	int c = self->r.ctx.container, i;
+	struct vfm_uffd *u = &self->u;
+	char *mem = self->r.lane[2];
 	uint64_t unmapped;
-	char *mem;
 
 	VFM_REQUIRE(return, VFM_NEED_PINNING_WAITS_FOR_USERFAULTFD,
 		    .b = &variant->b);
-	/* Its last page is not there: the held map ends with EFAULT. */
-	ASSERT_EQ(0, vfm_uffd_open(&u, size));
-	ASSERT_EQ(0, munmap(u.mem + size - PG, PG));
-	ASSERT_EQ(0, bg_map_start(&held, c, LANE_IOVA(0), u.mem));
-	ASSERT_NE(0, vfm_uffd_wait(&u, 30000));
-	mem = self->r.lane[2];
-	ASSERT_EQ(0, bg_map_start(&over, c, LANE_IOVA(0) + LANE_SHIFT * PG,
+	/* Its last page cannot be pinned: the held map ends with EFAULT. */
+	ASSERT_EQ(0, vfm_uffd_open(u, size));
+	ASSERT_EQ(0, mprotect(u->mem + size - PG, PG, PROT_NONE));
+	ASSERT_EQ(0, bg_map_start(held, c, LANE_IOVA(0), u->mem));
+	ASSERT_NE(0, vfm_uffd_wait(u, 30000));
+	ASSERT_EQ(0, bg_map_start(over, c, LANE_IOVA(0) + LANE_SHIFT * PG,
 				  mem));
-	ASSERT_FALSE(bg_map_done(&over, 500));
+	ASSERT_FALSE(bg_map_done(over, 500));
 
-	ASSERT_EQ(0, vfm_uffd_fill(&u, u.mem, size - PG, self->r.lane[3]));
-	pthread_join(held.thread, NULL);
-	pthread_join(over.thread, NULL);
-	ASSERT_EQ(-EFAULT, held.ret);
-	ASSERT_EQ(0, over.ret);
-	ASSERT_FALSE(device_reaches(_metadata, edu, u.mem, LANE_IOVA(0)));
+	ASSERT_EQ(0, vfm_uffd_fill(u, u->mem, size - PG, self->r.lane[3]));
+	for (i = 0; i < NR_BG; i++) {
+		if (self->bg[i].started)
+			pthread_join(self->bg[i].thread, NULL);
+		self->bg[i].started = false;
+	}
+	ASSERT_EQ(-EFAULT, held->ret);
+	ASSERT_EQ(0, over->ret);
+	ASSERT_FALSE(device_reaches(_metadata, edu, u->mem, LANE_IOVA(0)));
 	ASSERT_TRUE(device_reaches(_metadata, edu, mem + size - PG,
 				   LANE_IOVA(0) + (LANE_SHIFT * PG) + size - PG));
 	ASSERT_EQ(self->vmlck + (long)size / 1024, vfm_vmlck_kb());
@@ -507,7 +528,6 @@ TEST_F_TIMEOUT(race, a_held_map_that_fails_lets_the_overlapping_one_in, 300)
 	ASSERT_EQ(0, vfm_unmap(c, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &unmapped));
 	ASSERT_EQ(size, unmapped);
 	ASSERT_EQ(self->vmlck, vfm_vmlck_kb());
-	vfm_uffd_close(&u);
 }
 
 TEST_HARNESS_MAIN

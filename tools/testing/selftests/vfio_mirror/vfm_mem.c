@@ -308,6 +308,7 @@ int vfm_uffd_open(struct vfm_uffd *u, size_t size)
 	if (u->mem == MAP_FAILED) {
 		err = -errno;
 		close(u->fd);
+		u->mem = NULL;
 		return err;
 	}
 	reg.range.start = (uintptr_t)u->mem;
@@ -316,6 +317,7 @@ int vfm_uffd_open(struct vfm_uffd *u, size_t size)
 	    ioctl(u->fd, UFFDIO_REGISTER, &reg)) {
 		err = -errno;
 		vfm_uffd_close(u);
+		u->mem = NULL;
 		return err;
 	}
 	return 0;
