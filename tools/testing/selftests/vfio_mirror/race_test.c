@@ -196,6 +196,38 @@ static void *fault_worker(void *arg)
 	return NULL;
 }
 
+/*
+ * Race @worker on two threads (@st) against UNMAP_ALL, GET_INFO, a group
+ * joining and leaving and, with @faults, READ_FAULTS, for SECONDS; the
+ * workers count their errors in @r.  0, or the error of pthread_create(),
+ * with every thread started stopped and joined.
+ */
+static int race_run(struct race *r, void *(*worker)(void *),
+		    struct slot_thread st[2], bool faults)
+{
+	void *(*const others[])(void *) = {
+		unmap_all_worker, info_worker, group_worker, fault_worker,
+	};
+	unsigned int nothers = ARRAY_SIZE(others) - !faults;
+	pthread_t t[2 + ARRAY_SIZE(others)];
+	int nt = 0, ret = 0, i;
+
+	for (i = 0; i < 2 && !ret; i++) {
+		ret = pthread_create(&t[nt], NULL, worker, &st[i]);
+		nt += !ret;
+	}
+	for (i = 0; i < (int)nothers && !ret; i++) {
+		ret = pthread_create(&t[nt], NULL, others[i], r);
+		nt += !ret;
+	}
+	if (!ret)
+		sleep(SECONDS);
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < nt; i++)
+		pthread_join(t[i], NULL);
+	return ret;
+}
+
 /* A map in a thread of its own, and whether it returned. */
 struct bg_map {
 	int container;
@@ -319,23 +351,13 @@ TEST_F_TIMEOUT(race, every_ioctl_at_once, 600)
 		{ .r = r, .first = 0, .seed = 1 },
 		{ .r = r, .first = SLOTS / 2, .seed = 2 },
 	};
-	pthread_t t[6];
-	int nt = 0, i;
+	int i;
 	long locked = 0;
 	uint64_t unmapped, last_page;
 	bool first, last;
 
-	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, slot_worker, &st[0]));
-	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, slot_worker, &st[1]));
-	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, unmap_all_worker, r));
-	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, info_worker, r));
-	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, group_worker, r));
-	if (!strcmp(variant->b.module, "vfio_mirror"))
-		ASSERT_EQ(0, pthread_create(&t[nt++], NULL, fault_worker, r));
-	sleep(SECONDS);
-	__atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
-	for (i = 0; i < nt; i++)
-		pthread_join(t[i], NULL);
+	ASSERT_EQ(0, race_run(r, slot_worker, st,
+			      !strcmp(variant->b.module, "vfio_mirror")));
 	ASSERT_EQ(0, r->errors) {
 		TH_LOG("%d errors, the first: %s", r->errors, r->what);
 	}
@@ -390,20 +412,10 @@ TEST_F_TIMEOUT(race, overlapping_maps_at_once, 600)
 	bool a, b, a_end, b_end;
 	uint64_t unmapped;
 	long locked = 0;
-	pthread_t t[6];
-	int nt = 0, i;
+	int i;
 
-	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, lane_worker, &st[0]));
-	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, lane_worker, &st[1]));
-	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, unmap_all_worker, r));
-	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, info_worker, r));
-	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, group_worker, r));
-	if (!strcmp(variant->b.module, "vfio_mirror"))
-		ASSERT_EQ(0, pthread_create(&t[nt++], NULL, fault_worker, r));
-	sleep(SECONDS);
-	__atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
-	for (i = 0; i < nt; i++)
-		pthread_join(t[i], NULL);
+	ASSERT_EQ(0, race_run(r, lane_worker, st,
+			      !strcmp(variant->b.module, "vfio_mirror")));
 	ASSERT_EQ(0, r->errors) {
 		TH_LOG("%d errors, the first: %s", r->errors, r->what);
 	}
