@@ -44,6 +44,10 @@
  * @VFM_NEED_FILE: a readable file at .what (viommu_test's nested kernel).
  * @VFM_NEED_FACT: the environment variable .what, by which the guest
  *	tells a fact of its IOMMU (VFM_DMA_CC).
+ * @VFM_NEED_ASKED: the environment variable .what, which asks for a
+ *	measurement that runs on request only (VFM_SWITCH_SAMPLES).
+ * @VFM_NEED_TYPE1_BESIDE: backend .b is vfio-mirror's, whose row also
+ *	runs type1, to compare the two in one boot.
  * @VFM_NEED_FAULTS: backend .b forwards IOMMU faults to user space.
  * @VFM_NEED_V2: backend .b has the type1v2 unmap rules.
  * @VFM_NEED_V2_PINNING: backend .b lets mediated devices pin, which
@@ -87,6 +91,8 @@ enum vfm_need_what {
 	VFM_NEED_PROGRAM,
 	VFM_NEED_FILE,
 	VFM_NEED_FACT,
+	VFM_NEED_ASKED,
+	VFM_NEED_TYPE1_BESIDE,
 	VFM_NEED_FAULTS,
 	VFM_NEED_V2,
 	VFM_NEED_V2_PINNING,
@@ -222,6 +228,10 @@ static inline const char *vfm_need_unsupported(const struct vfm_need *w)
 		if (vfm_is_type1(w->b))
 			return "type1 6.12 fails a map of userfaultfd memory with EFAULT";
 		break;
+	case VFM_NEED_TYPE1_BESIDE:
+		if (vfm_is_type1(w->b))
+			return "vfio-mirror's row runs type1 beside it";
+		break;
 	default:
 		break;
 	}
@@ -235,7 +245,8 @@ static inline const char *vfm_need_unsupported(const struct vfm_need *w)
  *
  * The one place that skips.  A backend that cannot do what the test
  * checks skips it, with the reason.  A guest fact the guest does not give
- * (VFM_NEED_FACT) skips it.  A machine that lacks a device or module
+ * (VFM_NEED_FACT), or a measurement not asked for (VFM_NEED_ASKED), skips
+ * it.  A machine that lacks a device or module
  * skips it too, unless VFM_REQUIRE_DEVICES is set, as in the project's
  * guests, where that is a failure: the machine files promise them.
  *
@@ -272,6 +283,11 @@ static inline bool vfm_require(struct __test_metadata *_metadata,
 		if (!getenv(w->what))
 			SKIP(return false, "%s does not say what the IOMMU implies",
 			     w->what);
+		return true;
+	}
+	if (w->need == VFM_NEED_ASKED) {
+		if (!getenv(w->what))
+			SKIP(return false, "runs when %s asks for it", w->what);
 		return true;
 	}
 	why = vfm_need_missing(w, buf, sizeof(buf));
