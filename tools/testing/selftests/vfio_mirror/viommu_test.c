@@ -97,9 +97,82 @@ static void log_nested(const char *out)
 	}
 }
 
+/*
+ * VFM_SWITCH_TRACE, to find out where the switches spend their time
+ * (testing.rst, "The switch"): "ioctl" traces every container ioctl of
+ * the VMM, its command and the words at offsets 8, 16 and 24 of its
+ * argument (a map's vaddr, IOVA and size; an unmap's IOVA and size), and
+ * its return: kprobe events on vfio_fops_unl_ioctl(), which both
+ * backends' ioctls pass.  "graph" adds the function graph tracer under
+ * both backends' container ioctls, every call that took 20 us or more.  The trace
+ * is printed after each boot.  Without it, nothing is traced.
+ */
+#define TRACEFS		"/sys/kernel/tracing"
+
+static const char *const trace_off[] = {
+	TRACEFS "/tracing_on", "0",
+	TRACEFS "/events/vfm_switch/enable", "0",
+	TRACEFS "/current_tracer", "nop",
+	TRACEFS "/tracing_thresh", "0",
+	TRACEFS "/set_graph_function", "!vfm_ioctl_op",
+	TRACEFS "/set_graph_function", "!vfio_iommu_type1_ioctl",
+	TRACEFS "/kprobe_events", "-:vfm_switch/ioctl",
+	TRACEFS "/kprobe_events", "-:vfm_switch/ioctl_end",
+};
+
+static void switch_trace_start(struct __test_metadata *_metadata)
+{
+	static const char probes[] =
+		"p:vfm_switch/ioctl vfio_fops_unl_ioctl cmd=$arg2:x32 w8=+u8($arg3):x64 w16=+u16($arg3):x64 w24=+u24($arg3):x64\n"
+		"r:vfm_switch/ioctl_end vfio_fops_unl_ioctl ret=$retval:s64\n";
+	const char *mode = getenv("VFM_SWITCH_TRACE");
+	unsigned int i;
+
+	if (!mode)
+		return;
+	for (i = 0; i < ARRAY_SIZE(trace_off); i += 2)
+		vfm_param_write_path(trace_off[i], trace_off[i + 1]);
+	ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/kprobe_events", probes));
+	ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/buffer_size_kb", "16384"));
+	ASSERT_EQ(0, vfm_trace_clear());
+	ASSERT_EQ(0, vfm_trace_event("vfm_switch", true));
+	if (!strcmp(mode, "graph")) {
+		/* One of the two is not loaded: type1 or vfio_mirror. */
+		vfm_param_write_path(TRACEFS "/set_graph_function",
+				     "vfm_ioctl_op");
+		vfm_param_write_path(TRACEFS "/set_graph_function",
+				     "vfio_iommu_type1_ioctl");
+		ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/tracing_thresh",
+						  "20"));
+		ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/current_tracer",
+						  "function_graph"));
+	}
+	ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/tracing_on", "1"));
+}
+
+static void switch_trace_end(void)
+{
+	char line[512];
+	unsigned int i;
+	FILE *f;
+
+	if (!getenv("VFM_SWITCH_TRACE"))
+		return;
+	vfm_param_write_path(TRACEFS "/tracing_on", "0");
+	f = fopen(TRACEFS "/trace", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (line[0] != '#')
+			fprintf(stderr, "# trace: %s", line);
+	if (f)
+		fclose(f);
+	for (i = 0; i < ARRAY_SIZE(trace_off); i += 2)
+		vfm_param_write_path(trace_off[i], trace_off[i + 1]);
+}
+
 /* The nested guest's boots. */
 enum nested_boot {
 	VIOMMU_ON,		/* intel_iommu=on: type1 on the vIOMMU */
+	VIOMMU_SWITCH,		/* the same, running no test */
 	VIOMMU_OFF,		/* a vIOMMU, left off: VFIO's no-IOMMU mode */
 	NO_VIOMMU,		/* no vIOMMU device at all: no-IOMMU mode */
 };
@@ -119,6 +192,7 @@ static void boot(struct __test_metadata *_metadata, struct nested *n,
 	 * the host's.
 	 */
 	const char *viommu = "intel-iommu,caching-mode=on,aw-bits=39";
+	bool on = how == VIOMMU_ON || how == VIOMMU_SWITCH;
 	const char *argv[32];
 	int status, ret, i = 0;
 
@@ -137,11 +211,10 @@ static void boot(struct __test_metadata *_metadata, struct nested *n,
 	 * one boot of ten here): no_timer_check skips it, as for any VM.
 	 */
 	snprintf(append, sizeof(append),
-		 "console=ttyS0 panic=-1 loglevel=4 log_buf_len=1M no_timer_check %s vfm.dmar=%d vfm.faults=%d",
-		 how == VIOMMU_ON ?
-		 "intel_iommu=on vfio_iommu_type1.allow_unsafe_interrupts=1" :
+		 "console=ttyS0 panic=-1 loglevel=4 log_buf_len=1M no_timer_check %s vfm.dmar=%d vfm.faults=%d vfm.tests=%d",
+		 on ? "intel_iommu=on vfio_iommu_type1.allow_unsafe_interrupts=1" :
 		 "intel_iommu=off vfio.enable_unsafe_noiommu_mode=1",
-		 how == VIOMMU_ON, !vfm_is_type1(b));
+		 on, !vfm_is_type1(b), how != VIOMMU_SWITCH);
 
 	argv[i++] = n->qemu;
 	argv[i++] = "-M";
@@ -174,11 +247,20 @@ static void boot(struct __test_metadata *_metadata, struct nested *n,
 	argv[i] = NULL;
 
 	free(n->out);
+	switch_trace_start(_metadata);
 	ret = vfm_run(argv, BOOT_SECONDS, &n->out, &status);
+	switch_trace_end();
 	log_nested(n->out);
 	ASSERT_EQ(0, ret);
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
 }
 
 /* The sum of the values of every "vfm-l2: @key N" line. */
@@ -407,6 +489,52 @@ TEST_F_TIMEOUT(viommu, faults_without_a_viommu_are_counted_and_logged_once,
 	ASSERT_EQ(1, summary(self->n.out, "records"));
 	ASSERT_EQ(1, summary(self->n.out, "without vIOMMU"));
 	ASSERT_NE(NULL, strstr(self->n.out, "no vIOMMU to raise it in the guest"));
+}
+
+/*
+ * VFM_SWITCH_SAMPLES=N: samples of both switches for testing.rst ("The
+ * switch").  In vfio-mirror's row the nested guest boots N times on each
+ * backend, the two taking turns, its vIOMMU on and running no test: it
+ * turns DMAR on as it boots and off as it powers off.  The medians and
+ * their ratios are logged.  Without it the test is skipped: each boot
+ * takes about a minute under two levels of TCG.
+ */
+#define MAX_SAMPLES	15
+
+TEST_F_TIMEOUT(viommu, the_switches_sampled, 2 * MAX_SAMPLES * 300)
+{
+	static const struct vfm_backend type1 = VFM_BACKEND_TYPE1;
+	const char *env = getenv("VFM_SWITCH_SAMPLES");
+	long long us[2][2][MAX_SAMPLES];
+	int n = env ? atoi(env) : 0, r, k, dir;
+
+	VFM_REQUIRE(return, VFM_NEED_TYPE1_BESIDE, .b = &variant->b);
+	VFM_REQUIRE(return, VFM_NEED_ASKED, .what = "VFM_SWITCH_SAMPLES");
+	ASSERT_LE(1, n);
+	ASSERT_GE(MAX_SAMPLES, n);
+	for (r = 0; r < n; r++) {
+		for (k = 0; k < 2; k++) {
+			ASSERT_EQ(0, vfm_set_claim_type1(k));
+			boot(_metadata, &self->n, k ? &variant->b : &type1,
+			     VIOMMU_SWITCH);
+			ASSERT_NE(NULL, strstr(self->n.out, "vfm-l2: done"));
+			for (dir = 0; dir < 2; dir++) {
+				us[k][dir][r] = switch_us(self->n.out, !dir);
+				ASSERT_LT(0, us[k][dir][r]);
+			}
+			TH_LOG("%s: to the vIOMMU %lld us, back %lld us",
+			       k ? "vfio-mirror" : "type1", us[k][0][r],
+			       us[k][1][r]);
+		}
+	}
+	for (k = 0; k < 2; k++)
+		for (dir = 0; dir < 2; dir++)
+			qsort(us[k][dir], n, sizeof(us[k][dir][0]), cmp_ll);
+	for (dir = 0; dir < 2; dir++)
+		TH_LOG("%s, medians of %d: type1 %lld us, vfio-mirror %lld us, ratio %.3f",
+		       dir ? "back" : "to the vIOMMU", n, us[0][dir][n / 2],
+		       us[1][dir][n / 2],
+		       (double)us[1][dir][n / 2] / us[0][dir][n / 2]);
 }
 
 TEST_HARNESS_MAIN
