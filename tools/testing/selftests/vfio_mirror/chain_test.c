@@ -265,31 +265,42 @@ TEST(a_vf_on_a_bus_without_a_bridge_is_named)
  * waits: up to 20 s of a vCPU, so the test may take two minutes, not the
  * harness's 30 s, which a loaded check ran out.  On a loaded machine the
  * test itself gets the CPU late, and the waits run on meanwhile: one such
- * run counted 5000 before its flush had returned.
+ * run had counted all of 5000 when it read the count after its flush.
+ * The teardown stops the storm and the waits whatever failed.
  */
 FIXTURE(flush) {
+	struct vfm_ctx ctx;
+	bool open;
 };
 
 FIXTURE_SETUP(flush)
 {
+	self->open = false;
 }
 
 FIXTURE_TEARDOWN(flush)
 {
+	vfm_probe_slow(0, 0);
+	vfm_mock_storm(0, 0, 0);
+	if (self->open)
+		vfm_ctx_close(&self->ctx);
+	vfm_mock_reset(0);
+	vfm_probe_unload();
 }
 
 TEST_F_TIMEOUT(flush, a_storm_does_not_hold_a_flush, 120)
 {
 	static const struct vfm_backend type1 = VFM_BACKEND_TYPE1;
 	const unsigned int delays = 20000;
+	struct vfm_ctx *ctx = &self->ctx;
 	long long hits;
-	struct vfm_ctx ctx;
 
 	if (!vfm_mocks_ready(_metadata))
 		return;
 	ASSERT_EQ(0, vfm_probe_load());
-	ASSERT_EQ(0, vfm_ctx_open(&ctx, &type1, 0));
-	ASSERT_EQ(0, vfm_ctx_attach_mock(&ctx, 0));
+	ASSERT_EQ(0, vfm_ctx_open(ctx, &type1, 0));
+	self->open = true;
+	ASSERT_EQ(0, vfm_ctx_attach_mock(ctx, 0));
 	ASSERT_EQ(0, vfm_probe_slow(1000, delays));
 	ASSERT_EQ(0, vfm_mock_storm(0, 0x1000, 4));
 	usleep(50 * 1000);
@@ -301,7 +312,8 @@ TEST_F_TIMEOUT(flush, a_storm_does_not_hold_a_flush, 120)
 
 	ASSERT_EQ(0, vfm_probe_slow(0, 0));
 	ASSERT_EQ(0, vfm_mock_storm(0, 0, 0));
-	vfm_ctx_close(&ctx);
+	vfm_ctx_close(ctx);
+	self->open = false;
 	ASSERT_EQ(0, vfm_mock_reset(0));
 	ASSERT_EQ(0, vfm_probe_unload());
 }
