@@ -230,6 +230,8 @@ int vfm_set_claim_type1(bool on);
 int vfm_param_write(const char *module, const char *param, const char *val);
 /* Write @val to a sysfs, debugfs or tracefs file. */
 int vfm_param_write_path(const char *path, const char *val);
+/* Read such a file into @buf, without its trailing newlines. */
+int vfm_param_read_path(const char *path, char *buf, size_t len);
 int vfm_param_read(const char *module, const char *param, char *buf,
 		   size_t len);
 int vfm_module_refcnt(const char *module);

@@ -67,6 +67,11 @@ int vfm_param_write_path(const char *path, const char *val)
 	return write_file(path, val);
 }
 
+int vfm_param_read_path(const char *path, char *buf, size_t len)
+{
+	return read_file(path, buf, len);
+}
+
 int vfm_param_read(const char *module, const char *param, char *buf,
 		   size_t len)
 {

@@ -104,13 +104,14 @@ static void log_nested(const char *out)
  * argument (a map's vaddr, IOVA and size; an unmap's IOVA and size), and
  * its return: kprobe events on vfio_fops_unl_ioctl(), which both
  * backends' ioctls pass.  "graph" adds the function graph tracer under
- * both backends' container ioctls, every call that took 20 us or more.  The trace
- * is printed after each boot.  Without it, nothing is traced.
+ * both backends' container ioctls (both modules are loaded here), every
+ * call that took 20 us or more.  The trace is printed after each boot,
+ * and tracefs is left as the guest had it (tracing on, the buffer's
+ * default size, no probe).  Without it, nothing is traced.
  */
 #define TRACEFS		"/sys/kernel/tracing"
 
 static const char *const trace_off[] = {
-	TRACEFS "/tracing_on", "0",
 	TRACEFS "/events/vfm_switch/enable", "0",
 	TRACEFS "/current_tracer", "nop",
 	TRACEFS "/tracing_thresh", "0",
@@ -118,7 +119,11 @@ static const char *const trace_off[] = {
 	TRACEFS "/set_graph_function", "!vfio_iommu_type1_ioctl",
 	TRACEFS "/kprobe_events", "-:vfm_switch/ioctl",
 	TRACEFS "/kprobe_events", "-:vfm_switch/ioctl_end",
+	TRACEFS "/tracing_on", "1",
 };
+
+/* The buffer's size per CPU before a traced boot, for switch_trace_end(). */
+static char trace_buffer_kb[32];
 
 static void switch_trace_start(struct __test_metadata *_metadata)
 {
@@ -128,20 +133,39 @@ static void switch_trace_start(struct __test_metadata *_metadata)
 	const char *mode = getenv("VFM_SWITCH_TRACE");
 	unsigned int i;
 
+	char graph[256] = "";
+
 	if (!mode)
 		return;
+	ASSERT_TRUE(!strcmp(mode, "ioctl") || !strcmp(mode, "graph"));
 	for (i = 0; i < ARRAY_SIZE(trace_off); i += 2)
 		vfm_param_write_path(trace_off[i], trace_off[i + 1]);
+	ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/tracing_on", "0"));
+	if (!trace_buffer_kb[0]) {
+		const char *e;
+
+		/* "7 (expanded: 1408)" until the buffer was first used. */
+		ASSERT_EQ(0, vfm_param_read_path(TRACEFS "/buffer_size_kb",
+						 graph, sizeof(graph)));
+		e = strstr(graph, "expanded: ");
+		snprintf(trace_buffer_kb, sizeof(trace_buffer_kb), "%ld",
+			 e ? atol(e + strlen("expanded: ")) : atol(graph));
+	}
 	ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/kprobe_events", probes));
 	ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/buffer_size_kb", "16384"));
 	ASSERT_EQ(0, vfm_trace_clear());
 	ASSERT_EQ(0, vfm_trace_event("vfm_switch", true));
 	if (!strcmp(mode, "graph")) {
-		/* One of the two is not loaded: type1 or vfio_mirror. */
-		vfm_param_write_path(TRACEFS "/set_graph_function",
-				     "vfm_ioctl_op");
-		vfm_param_write_path(TRACEFS "/set_graph_function",
-				     "vfio_iommu_type1_ioctl");
+		/* A newline ends each name, so that a bad one fails here. */
+		ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/set_graph_function",
+						  "vfm_ioctl_op\n"));
+		ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/set_graph_function",
+						  "vfio_iommu_type1_ioctl\n"));
+		/* Else function_graph would trace every function. */
+		ASSERT_EQ(0, vfm_param_read_path(TRACEFS "/set_graph_function",
+						 graph, sizeof(graph)));
+		ASSERT_NE(NULL, strstr(graph, "vfm_ioctl_op"));
+		ASSERT_NE(NULL, strstr(graph, "vfio_iommu_type1_ioctl"));
 		ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/tracing_thresh",
 						  "20"));
 		ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/current_tracer",
@@ -152,7 +176,7 @@ static void switch_trace_start(struct __test_metadata *_metadata)
 
 static void switch_trace_end(void)
 {
-	char line[512];
+	char line[1024];
 	unsigned int i;
 	FILE *f;
 
@@ -165,8 +189,11 @@ static void switch_trace_end(void)
 			fprintf(stderr, "# trace: %s", line);
 	if (f)
 		fclose(f);
+	vfm_trace_clear();
 	for (i = 0; i < ARRAY_SIZE(trace_off); i += 2)
 		vfm_param_write_path(trace_off[i], trace_off[i + 1]);
+	if (trace_buffer_kb[0])
+		vfm_param_write_path(TRACEFS "/buffer_size_kb", trace_buffer_kb);
 }
 
 /* The nested guest's boots. */
@@ -492,9 +519,10 @@ TEST_F_TIMEOUT(viommu, faults_without_a_viommu_are_counted_and_logged_once,
 }
 
 /*
- * VFM_SWITCH_SAMPLES=N: samples of both switches for testing.rst ("The
- * switch").  In vfio-mirror's row the nested guest boots N times on each
- * backend, the two taking turns, its vIOMMU on and running no test: it
+ * VFM_SWITCH_SAMPLES=N (odd): samples of both switches for testing.rst
+ * ("The switch").  In vfio-mirror's row the nested guest boots N times on
+ * each backend, the two taking turns (each round's first the other of
+ * the round before's), its vIOMMU on and running no test: it
  * turns DMAR on as it boots and off as it powers off.  The medians and
  * their ratios are logged.  Without it the test is skipped: each boot
  * takes about a minute under two levels of TCG.
@@ -506,14 +534,17 @@ TEST_F_TIMEOUT(viommu, the_switches_sampled, 2 * MAX_SAMPLES * 300)
 	static const struct vfm_backend type1 = VFM_BACKEND_TYPE1;
 	const char *env = getenv("VFM_SWITCH_SAMPLES");
 	long long us[2][2][MAX_SAMPLES];
-	int n = env ? atoi(env) : 0, r, k, dir;
+	int n = env ? atoi(env) : 0, r, i, k, dir;
 
 	VFM_REQUIRE(return, VFM_NEED_TYPE1_BESIDE, .b = &variant->b);
 	VFM_REQUIRE(return, VFM_NEED_ASKED, .what = "VFM_SWITCH_SAMPLES");
+	/* Odd, for a median; each round's first backend in turn. */
 	ASSERT_LE(1, n);
 	ASSERT_GE(MAX_SAMPLES, n);
+	ASSERT_EQ(1, n % 2);
 	for (r = 0; r < n; r++) {
-		for (k = 0; k < 2; k++) {
+		for (i = 0; i < 2; i++) {
+			k = i ^ (r & 1);
 			ASSERT_EQ(0, vfm_set_claim_type1(k));
 			boot(_metadata, &self->n, k ? &variant->b : &type1,
 			     VIOMMU_SWITCH);
