@@ -232,6 +232,8 @@ int vfm_param_write(const char *module, const char *param, const char *val);
 int vfm_param_write_path(const char *path, const char *val);
 /* Read such a file into @buf, without its trailing newlines. */
 int vfm_param_read_path(const char *path, char *buf, size_t len);
+/* Sort the @n values of @v and return the middle one (the upper of two). */
+long long vfm_median(long long *v, int n);
 int vfm_param_read(const char *module, const char *param, char *buf,
 		   size_t len);
 int vfm_module_refcnt(const char *module);

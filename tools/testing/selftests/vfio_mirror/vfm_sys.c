@@ -72,6 +72,19 @@ int vfm_param_read_path(const char *path, char *buf, size_t len)
 	return read_file(path, buf, len);
 }
 
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+long long vfm_median(long long *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_ll);
+	return v[n / 2];
+}
+
 int vfm_param_read(const char *module, const char *param, char *buf,
 		   size_t len)
 {

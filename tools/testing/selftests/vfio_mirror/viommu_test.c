@@ -131,9 +131,8 @@ static void switch_trace_start(struct __test_metadata *_metadata)
 		"p:vfm_switch/ioctl vfio_fops_unl_ioctl cmd=$arg2:x32 w8=+u8($arg3):x64 w16=+u16($arg3):x64 w24=+u24($arg3):x64\n"
 		"r:vfm_switch/ioctl_end vfio_fops_unl_ioctl ret=$retval:s64\n";
 	const char *mode = getenv("VFM_SWITCH_TRACE");
-	unsigned int i;
-
 	char graph[256] = "";
+	unsigned int i;
 
 	if (!mode)
 		return;
@@ -281,13 +280,6 @@ static void boot(struct __test_metadata *_metadata, struct nested *n,
 	ASSERT_EQ(0, ret);
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
-}
-
-static int cmp_ll(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* The sum of the values of every "vfm-l2: @key N" line. */
@@ -558,14 +550,14 @@ TEST_F_TIMEOUT(viommu, the_switches_sampled, 2 * MAX_SAMPLES * 300)
 			       us[k][1][r]);
 		}
 	}
-	for (k = 0; k < 2; k++)
-		for (dir = 0; dir < 2; dir++)
-			qsort(us[k][dir], n, sizeof(us[k][dir][0]), cmp_ll);
-	for (dir = 0; dir < 2; dir++)
+	for (dir = 0; dir < 2; dir++) {
+		long long t1 = vfm_median(us[0][dir], n);
+		long long mirror = vfm_median(us[1][dir], n);
+
 		TH_LOG("%s, medians of %d: type1 %lld us, vfio-mirror %lld us, ratio %.3f",
-		       dir ? "back" : "to the vIOMMU", n, us[0][dir][n / 2],
-		       us[1][dir][n / 2],
-		       (double)us[1][dir][n / 2] / us[0][dir][n / 2]);
+		       dir ? "back" : "to the vIOMMU", n, t1, mirror,
+		       (double)mirror / t1);
+	}
 }
 
 TEST_HARNESS_MAIN
