@@ -236,6 +236,10 @@ bool vfm_emul_pinned(struct vfm_container *c, dma_addr_t start,
 {
 	unsigned long idx = start >> PAGE_SHIFT;
 
+	lockdep_assert_held(&c->lock);
+	/* Most containers have no mediated device: no walk for them. */
+	if (xa_empty(&c->pins))
+		return false;
 	return xa_find(&c->pins, &idx, last >> PAGE_SHIFT, XA_PRESENT);
 }
 
@@ -256,6 +260,8 @@ unsigned long vfm_emul_charged(struct vfm_container *c, dma_addr_t start,
 	struct vfm_pin *pin;
 
 	lockdep_assert_held(&c->lock);
+	if (xa_empty(&c->pins))
+		return 0;
 	xa_for_each_range(&c->pins, idx, pin, start >> PAGE_SHIFT,
 			  last >> PAGE_SHIFT)
 		n += !pin->rsvd;
