@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -69,6 +70,38 @@ static long long now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * The thread's name (its comm) says whose timed step it runs:
+ * "type1-unmap", "mirror-unmap".  perf records it with each sample, so
+ * that tools/mirror bench --profile tells the steps apart; between
+ * steps it is "bench".  Threads started in a step inherit it.
+ */
+static void step_name(const struct vfm_ctx *ctx, const char *what)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "%s-%s",
+		 strcmp(ctx->b->module, "vfio_mirror") ? "type1" : "mirror",
+		 what);
+	prctl(PR_SET_NAME, name);
+}
+
+/* A timed step begins: its time. */
+static long long step(const struct vfm_ctx *ctx, const char *what)
+{
+	step_name(ctx, what);
+	return now_ns();
+}
+
+/* A timed step that began at @t ends: the nanoseconds it took. */
+static long long step_end(long long t)
+{
+	long long ns = now_ns() - t;
+
+	prctl(PR_SET_NAME, "bench");
+	return ns;
 }
 
 /*
@@ -212,16 +245,16 @@ static void bar_unmap(char *buf, size_t size)
 static int map_then_unmap(struct vfm_ctx *ctx, char *buf, size_t size,
 			  struct sample *s)
 {
-	long long t = now_ns();
+	long long t = step(ctx, "map");
 	int ret;
 
 	ret = vfm_map(ctx->container, IOVA, buf, size, RW);
+	s->v[0] = step_end(t);
 	if (ret)
 		return ret;
-	s->v[0] = now_ns() - t;
-	t = now_ns();
+	t = step(ctx, "unmap");
 	ret = vfm_unmap(ctx->container, IOVA, size, 0, NULL);
-	s->v[1] = now_ns() - t;
+	s->v[1] = step_end(t);
 	return ret;
 }
 
@@ -278,8 +311,10 @@ static int two_threads(struct vfm_ctx *ctx, char *buf, size_t size,
 		};
 	if (pthread_barrier_init(&go, NULL, 2))
 		return -ENOMEM;
+	step_name(ctx, "map");
 	if (pthread_create(&t, NULL, map_half, &h[1])) {
 		pthread_barrier_destroy(&go);
+		step_end(0);	/* the name only */
 		return -EAGAIN;
 	}
 	/* The other thread cannot start before this one reaches the barrier. */
@@ -287,11 +322,11 @@ static int two_threads(struct vfm_ctx *ctx, char *buf, size_t size,
 	pthread_barrier_wait(&go);
 	h[0].ret = vfm_map(ctx->container, h[0].iova, h[0].buf, h[0].size, RW);
 	pthread_join(t, NULL);
-	s->v[0] = now_ns() - t0;
+	s->v[0] = step_end(t0);
 	pthread_barrier_destroy(&go);
-	t0 = now_ns();
+	t0 = step(ctx, "unmap");
 	ret = vfm_unmap(ctx->container, IOVA, size, 0, NULL);
-	s->v[1] = now_ns() - t0;
+	s->v[1] = step_end(t0);
 	madvise(buf, size, MADV_DONTNEED);
 	return h[0].ret ?: h[1].ret ?: ret;
 }
@@ -300,41 +335,38 @@ static int two_threads(struct vfm_ctx *ctx, char *buf, size_t size,
 static int one_by_one(struct vfm_ctx *ctx, char *buf, size_t size,
 		      struct sample *s)
 {
-	long long t = now_ns();
+	long long t = step(ctx, "map");
 	size_t off;
-	int ret;
+	int ret = 0;
 
-	for (off = 0; off < size; off += PG) {
+	for (off = 0; off < size && !ret; off += PG)
 		ret = vfm_map(ctx->container, IOVA + off, buf + off, PG, RW);
-		if (ret)
-			return ret;
-	}
-	s->v[0] = now_ns() - t;
-	t = now_ns();
-	for (off = 0; off < size; off += PG) {
+	s->v[0] = step_end(t);
+	if (ret)
+		return ret;
+	t = step(ctx, "unmap");
+	for (off = 0; off < size && !ret; off += PG)
 		ret = vfm_unmap(ctx->container, IOVA + off, PG, 0, NULL);
-		if (ret)
-			return ret;
-	}
-	s->v[1] = now_ns() - t;
-	return 0;
+	s->v[1] = step_end(t);
+	return ret;
 }
 
 /* Map and unmap one 4 KiB page, NPAIRS times: pairs per second. */
 static int pairs(struct vfm_ctx *ctx, char *buf, size_t size,
 		 struct sample *s)
 {
-	long long t = now_ns();
-	int i, ret;
+	long long t = step(ctx, "pairs");
+	int i, ret = 0;
 
-	for (i = 0; i < NPAIRS; i++) {
+	for (i = 0; i < NPAIRS && !ret; i++) {
 		ret = vfm_map(ctx->container, IOVA, buf, PG, RW);
 		if (!ret)
 			ret = vfm_unmap(ctx->container, IOVA, PG, 0, NULL);
-		if (ret)
-			return ret;
 	}
-	s->v[0] = NPAIRS * 1000000000LL / (now_ns() - t);
+	t = step_end(t);
+	if (ret)
+		return ret;
+	s->v[0] = NPAIRS * 1000000000LL / t;
 	s->v[1] = -1;
 	return 0;
 }
@@ -377,9 +409,9 @@ static int release(struct vfm_ctx *ctx, char *buf, size_t size,
 	ret = vfm_map(ctx->container, IOVA, buf, size, RW);
 	if (ret)
 		return ret;
-	t = now_ns();
+	t = step(ctx, "close");
 	vfm_ctx_close(ctx);
-	s->v[0] = now_ns() - t;
+	s->v[0] = step_end(t);
 	s->v[1] = -1;
 	return vfm_ctx_open(ctx, b, 1);
 }
@@ -394,9 +426,9 @@ static int replay(struct vfm_ctx *ctx, char *buf, size_t size,
 	ret = vfm_map(ctx->container, IOVA, buf, size, RW);
 	if (ret)
 		return ret;
-	t = now_ns();
+	t = step(ctx, "attach");
 	ret = vfm_ctx_attach_mock(ctx, 0);
-	s->v[0] = now_ns() - t;
+	s->v[0] = step_end(t);
 	s->v[1] = -1;
 	if (!ret)
 		ret = vfm_ctx_detach_mock(ctx, 0);
@@ -436,14 +468,14 @@ static int second(struct vfm_ctx *ctx, char *buf, size_t size,
 
 	ret = second_map(ctx, buf, size, &other);
 	if (!ret) {
-		t = now_ns();
+		t = step(ctx, "map");
 		ret = vfm_map(other.container, IOVA, buf, size, RW);
-		s->v[0] = now_ns() - t;
+		s->v[0] = step_end(t);
 	}
 	if (!ret) {
-		t = now_ns();
+		t = step(ctx, "unmap");
 		ret = vfm_unmap(other.container, IOVA, size, 0, NULL);
-		s->v[1] = now_ns() - t;
+		s->v[1] = step_end(t);
 	}
 	return second_unmap(ctx, size, &other, ret);
 }
