@@ -398,6 +398,8 @@ u64 vfm_domain_read_back(struct vfm_container *c, struct vfm_dma *dma,
 						    struct vfm_domain,
 						    next)->domain;
 	u64 block = 1ULL << (dma->order + PAGE_SHIFT), done = 0;
+	bool rsvd_kind = dma->flags & VFM_DMA_RSVD;
+	struct vfm_run *last = NULL;
 	unsigned long n = 0;
 
 	lockdep_assert_held(&c->lock);
@@ -411,18 +413,21 @@ u64 vfm_domain_read_back(struct vfm_container *c, struct vfm_dma *dma,
 			      dma->flags & VFM_DMA_RSVD && vfm_pfn_rsvd(pfn));
 		return size;
 	}
+	/* Little per block: a replay or a release runs this per page. */
 	while (done < size) {
 		dma_addr_t at = iova + done;
 		u64 len = min(block - (at & (block - 1)), size - done);
 		unsigned long pfn = PHYS_PFN(iommu_iova_to_phys(dom, at));
-		struct vfm_run *last = b->nr_runs ?
-				       &b->runs[b->nr_runs - 1] : NULL;
-		bool rsvd = dma->flags & VFM_DMA_RSVD && vfm_pfn_rsvd(pfn);
+		bool rsvd = rsvd_kind && vfm_pfn_rsvd(pfn);
 
 		WARN_ON_ONCE(!pfn);
-		if (b->nr_runs == b->cap && !vfm_run_joins(last, pfn, rsvd))
-			break;
-		vfm_batch_add(b, pfn, len >> PAGE_SHIFT, rsvd);
+		if (!vfm_run_joins(last, pfn, rsvd)) {
+			if (b->nr_runs == b->cap)
+				break;
+			last = &b->runs[b->nr_runs++];
+			*last = (struct vfm_run){ .pfn = pfn, .rsvd = rsvd };
+		}
+		last->npages += len >> PAGE_SHIFT;
 		done += len;
 		if (!(++n % 512))
 			cond_resched();

@@ -227,26 +227,6 @@ void vfm_batch_fini(struct vfm_batch *b)
 }
 
 /**
- * vfm_run_joins() - whether frames continue a run, and are of its kind
- * @last: the run, or NULL.
- * @pfn: first frame.
- * @rsvd: the frames have no struct page, or a PageReserved one.
- *
- * The zero page, which pinning neither pins nor counts, is a run alone.
- * A run is a fact about frames, whatever disable_hugepages says (which
- * only decides how they are mapped, domain.c): a read-back batch never
- * ends between two frames of one IOMMU superpage.
- *
- * Return: true if they may be added to @last.
- */
-bool vfm_run_joins(const struct vfm_run *last, unsigned long pfn, bool rsvd)
-{
-	return last && last->pfn + last->npages == pfn &&
-	       last->rsvd == rsvd && !is_zero_pfn(pfn) &&
-	       !is_zero_pfn(last->pfn);
-}
-
-/**
  * vfm_batch_add() - append frames to a batch
  * @b: the batch, with room for one more run.
  * @pfn: first frame.

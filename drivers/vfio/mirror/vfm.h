@@ -588,7 +588,28 @@ struct vfm_owner *vfm_owner_get(struct vfm_container *c);
 void vfm_owner_put(struct vfm_owner *o);
 void vfm_batch_init(struct vfm_batch *b, unsigned long npages);
 void vfm_batch_fini(struct vfm_batch *b);
-bool vfm_run_joins(const struct vfm_run *last, unsigned long pfn, bool rsvd);
+
+/**
+ * vfm_run_joins() - whether frames continue a run, and are of its kind
+ * @last: the run, or NULL.
+ * @pfn: first frame.
+ * @rsvd: the frames have no struct page, or a PageReserved one.
+ *
+ * The zero page, which pinning neither pins nor counts, is a run alone.
+ * A run is a fact about frames, whatever disable_hugepages says (which
+ * only decides how they are mapped, domain.c): a read-back batch never
+ * ends between two frames of one IOMMU superpage.
+ *
+ * Return: true if they may be added to @last.
+ */
+static inline bool vfm_run_joins(const struct vfm_run *last,
+				 unsigned long pfn, bool rsvd)
+{
+	return last && last->pfn + last->npages == pfn &&
+	       last->rsvd == rsvd && !is_zero_pfn(pfn) &&
+	       !is_zero_pfn(last->pfn);
+}
+
 void vfm_batch_add(struct vfm_batch *b, unsigned long pfn,
 		   unsigned long npages, bool rsvd);
 long vfm_batch_pin(struct vfm_batch *b, struct vfm_dma *dma,
