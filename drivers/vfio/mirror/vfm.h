@@ -93,6 +93,7 @@
 #include <linux/list.h>
 #include <linux/iommu_faultchain.h>
 #include <linux/mutex.h>
+#include <linux/pgtable.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
