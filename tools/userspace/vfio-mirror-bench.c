@@ -72,19 +72,22 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* The case running: its place among those this run selected, from 1. */
+static unsigned int case_nr;
+
 /*
- * The thread's name (its comm) says whose timed step it runs:
- * "type1-unmap", "mirror-unmap".  perf records it with each sample, so
- * that tools/mirror bench --profile tells the steps apart; between
- * steps it is "bench".  Threads started in a step inherit it.
+ * The thread's name (its comm) says whose timed step it runs, of which
+ * case: "3-t-unmap" (type1), "3-m-unmap" (vfio-mirror).  perf records
+ * it with each sample, so that tools/mirror bench --profile tells the
+ * steps apart; between steps it is "bench".  Threads started in a step
+ * inherit it.
  */
 static void step_name(const struct vfm_ctx *ctx, const char *what)
 {
+	const char *be = strcmp(ctx->b->module, "vfio_mirror") ? "t" : "m";
 	char name[16];
 
-	snprintf(name, sizeof(name), "%s-%s",
-		 strcmp(ctx->b->module, "vfio_mirror") ? "type1" : "mirror",
-		 what);
+	snprintf(name, sizeof(name), "%u-%s-%s", case_nr, be, what);
 	prctl(PR_SET_NAME, name);
 }
 
@@ -587,12 +590,14 @@ int main(int argc, char **argv)
 	static const struct vfm_backend backends[2] = {
 		VFM_BACKEND_TYPE1, VFM_BACKEND_MIRROR,
 	};
+	const char *profile = getenv("VFM_PROFILE");
 	long long v[2][2][ROUNDS];
 	struct vfm_ctx ctx[2];
 	int i, k, r, ret, failed = 0;
 	unsigned int c;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	prctl(PR_SET_NAME, "bench");
 	printf("vfio-mirror-bench: median of %d rounds, backends alternating, ",
 	       ROUNDS);
 	printf("ratio vfio-mirror / type1\n\n");
@@ -606,6 +611,10 @@ int main(int argc, char **argv)
 
 		if (!wanted(bc->name, argc, argv))
 			continue;
+		/* For tools/mirror bench --profile: which case is which. */
+		case_nr++;
+		if (profile && !strcmp(profile, "1"))
+			printf("profile: case %u is %s\n", case_nr, bc->name);
 		buf = bc->alloc(&size);
 		if (!buf) {
 			printf("%-56s skipped: %s\n", bc->name,
