@@ -423,10 +423,12 @@ long long vfm_memcg_field(const char *name, const char *file,
 int vfm_memcg_remove(const char *name);
 
 /*
- * Kernel trace events (tracefs at /sys/kernel/tracing): enable or disable
- * one ("iommu/io_page_fault"), empty the buffer, look for a line with
- * @text in it.
+ * Kernel trace events (tracefs at VFM_TRACEFS): enable or disable one
+ * ("iommu/io_page_fault"), empty the buffer, look for a line with @text
+ * in it.
  */
+#define VFM_TRACEFS	"/sys/kernel/tracing"
+
 int vfm_trace_event(const char *event, bool on);
 int vfm_trace_clear(void);
 bool vfm_trace_find(const char *text);

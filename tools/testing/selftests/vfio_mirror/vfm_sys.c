@@ -166,19 +166,17 @@ bool vfm_devices_required(void)
 	return env && *env && strcmp(env, "0");
 }
 
-#define TRACEFS		"/sys/kernel/tracing"
-
 int vfm_trace_event(const char *event, bool on)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), TRACEFS "/events/%s/enable", event);
+	snprintf(path, sizeof(path), VFM_TRACEFS "/events/%s/enable", event);
 	return write_file(path, on ? "1" : "0");
 }
 
 int vfm_trace_clear(void)
 {
-	int fd = open(TRACEFS "/trace", O_WRONLY | O_TRUNC);
+	int fd = open(VFM_TRACEFS "/trace", O_WRONLY | O_TRUNC);
 
 	if (fd < 0)
 		return -errno;
@@ -190,7 +188,7 @@ bool vfm_trace_find(const char *text)
 {
 	char line[512];
 	bool found = false;
-	FILE *f = fopen(TRACEFS "/trace", "r");
+	FILE *f = fopen(VFM_TRACEFS "/trace", "r");
 
 	if (!f)
 		return false;

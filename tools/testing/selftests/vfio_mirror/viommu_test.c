@@ -109,17 +109,15 @@ static void log_nested(const char *out)
  * and tracefs is left as the guest had it (tracing on, the buffer's
  * default size, no probe).  Without it, nothing is traced.
  */
-#define TRACEFS		"/sys/kernel/tracing"
-
 static const char *const trace_off[] = {
-	TRACEFS "/events/vfm_switch/enable", "0",
-	TRACEFS "/current_tracer", "nop",
-	TRACEFS "/tracing_thresh", "0",
-	TRACEFS "/set_graph_function", "!vfm_ioctl_op",
-	TRACEFS "/set_graph_function", "!vfio_iommu_type1_ioctl",
-	TRACEFS "/kprobe_events", "-:vfm_switch/ioctl",
-	TRACEFS "/kprobe_events", "-:vfm_switch/ioctl_end",
-	TRACEFS "/tracing_on", "1",
+	VFM_TRACEFS "/events/vfm_switch/enable", "0",
+	VFM_TRACEFS "/current_tracer", "nop",
+	VFM_TRACEFS "/tracing_thresh", "0",
+	VFM_TRACEFS "/set_graph_function", "!vfm_ioctl_op",
+	VFM_TRACEFS "/set_graph_function", "!vfio_iommu_type1_ioctl",
+	VFM_TRACEFS "/kprobe_events", "-:vfm_switch/ioctl",
+	VFM_TRACEFS "/kprobe_events", "-:vfm_switch/ioctl_end",
+	VFM_TRACEFS "/tracing_on", "1",
 };
 
 /* The buffer's size per CPU before a traced boot, for switch_trace_end(). */
@@ -139,38 +137,38 @@ static void switch_trace_start(struct __test_metadata *_metadata)
 	ASSERT_TRUE(!strcmp(mode, "ioctl") || !strcmp(mode, "graph"));
 	for (i = 0; i < ARRAY_SIZE(trace_off); i += 2)
 		vfm_param_write_path(trace_off[i], trace_off[i + 1]);
-	ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/tracing_on", "0"));
+	ASSERT_EQ(0, vfm_param_write_path(VFM_TRACEFS "/tracing_on", "0"));
 	if (!trace_buffer_kb[0]) {
 		const char *e;
 
 		/* "7 (expanded: 1408)" until the buffer was first used. */
-		ASSERT_EQ(0, vfm_param_read_path(TRACEFS "/buffer_size_kb",
+		ASSERT_EQ(0, vfm_param_read_path(VFM_TRACEFS "/buffer_size_kb",
 						 graph, sizeof(graph)));
 		e = strstr(graph, "expanded: ");
 		snprintf(trace_buffer_kb, sizeof(trace_buffer_kb), "%ld",
 			 e ? atol(e + strlen("expanded: ")) : atol(graph));
 	}
-	ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/kprobe_events", probes));
-	ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/buffer_size_kb", "16384"));
+	ASSERT_EQ(0, vfm_param_write_path(VFM_TRACEFS "/kprobe_events", probes));
+	ASSERT_EQ(0, vfm_param_write_path(VFM_TRACEFS "/buffer_size_kb", "16384"));
 	ASSERT_EQ(0, vfm_trace_clear());
 	ASSERT_EQ(0, vfm_trace_event("vfm_switch", true));
 	if (!strcmp(mode, "graph")) {
 		/* A newline ends each name, so that a bad one fails here. */
-		ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/set_graph_function",
+		ASSERT_EQ(0, vfm_param_write_path(VFM_TRACEFS "/set_graph_function",
 						  "vfm_ioctl_op\n"));
-		ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/set_graph_function",
+		ASSERT_EQ(0, vfm_param_write_path(VFM_TRACEFS "/set_graph_function",
 						  "vfio_iommu_type1_ioctl\n"));
 		/* Else function_graph would trace every function. */
-		ASSERT_EQ(0, vfm_param_read_path(TRACEFS "/set_graph_function",
+		ASSERT_EQ(0, vfm_param_read_path(VFM_TRACEFS "/set_graph_function",
 						 graph, sizeof(graph)));
 		ASSERT_NE(NULL, strstr(graph, "vfm_ioctl_op"));
 		ASSERT_NE(NULL, strstr(graph, "vfio_iommu_type1_ioctl"));
-		ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/tracing_thresh",
+		ASSERT_EQ(0, vfm_param_write_path(VFM_TRACEFS "/tracing_thresh",
 						  "20"));
-		ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/current_tracer",
+		ASSERT_EQ(0, vfm_param_write_path(VFM_TRACEFS "/current_tracer",
 						  "function_graph"));
 	}
-	ASSERT_EQ(0, vfm_param_write_path(TRACEFS "/tracing_on", "1"));
+	ASSERT_EQ(0, vfm_param_write_path(VFM_TRACEFS "/tracing_on", "1"));
 }
 
 static void switch_trace_end(void)
@@ -181,8 +179,8 @@ static void switch_trace_end(void)
 
 	if (!getenv("VFM_SWITCH_TRACE"))
 		return;
-	vfm_param_write_path(TRACEFS "/tracing_on", "0");
-	f = fopen(TRACEFS "/trace", "r");
+	vfm_param_write_path(VFM_TRACEFS "/tracing_on", "0");
+	f = fopen(VFM_TRACEFS "/trace", "r");
 	while (f && fgets(line, sizeof(line), f))
 		if (line[0] != '#')
 			fprintf(stderr, "# trace: %s", line);
@@ -192,7 +190,7 @@ static void switch_trace_end(void)
 	for (i = 0; i < ARRAY_SIZE(trace_off); i += 2)
 		vfm_param_write_path(trace_off[i], trace_off[i + 1]);
 	if (trace_buffer_kb[0])
-		vfm_param_write_path(TRACEFS "/buffer_size_kb", trace_buffer_kb);
+		vfm_param_write_path(VFM_TRACEFS "/buffer_size_kb", trace_buffer_kb);
 }
 
 /* The nested guest's boots. */
