@@ -534,13 +534,6 @@ static const struct bench_case cases[] = {
 	  BYTES, anon_4k, unmap_buf, second_memory },
 };
 
-static int cmp_ll(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void print(const struct bench_case *bc, int k, long long t1,
 		  long long mirror)
 {
@@ -644,10 +637,8 @@ int main(int argc, char **argv)
 		for (k = 0; k < 2; k++) {
 			if (!bc->what[k])
 				continue;
-			for (i = 0; i < 2; i++)
-				qsort(v[i][k], ROUNDS, sizeof(v[i][k][0]),
-				      cmp_ll);
-			print(bc, k, v[0][k][ROUNDS / 2], v[1][k][ROUNDS / 2]);
+			print(bc, k, vfm_median(v[0][k], ROUNDS),
+			      vfm_median(v[1][k], ROUNDS));
 		}
 	}
 	return failed ? 1 : 0;
