@@ -229,6 +229,23 @@ static int qemu_cmd(struct qemu *q, const char *cmd)
 	return write(q->in, cmd, len) == len ? 0 : -EIO;
 }
 
+/*
+ * Wait for QEMU, once told to quit or failed, then close its pipes (not
+ * before: it may still write as it quits): 0 with its exit status in
+ * @status, or -1 if it was not ours to wait for.
+ */
+static int qemu_reap(struct qemu *q, int *status)
+{
+	int ret = waitpid(q->pid, status, 0) == q->pid ? 0 : -1;
+
+	q->pid = -1;
+	close(q->in);
+	close(q->out);
+	q->in = -1;
+	q->out = -1;
+	return ret;
+}
+
 static long proc_vmlck_kb(pid_t pid)
 {
 	char path[64], line[256];
@@ -316,12 +333,7 @@ static long viommu_start(struct __test_metadata *_metadata, struct qemu *q,
 		/* "vfio_dma_map(...) = -12 (Cannot allocate memory)" */
 		EXPECT_NE(NULL, strstr(q->log, "Cannot allocate memory"));
 	}
-	EXPECT_EQ(q->pid, waitpid(q->pid, &status, 0));
-	q->pid = -1;
-	close(q->in);
-	close(q->out);
-	q->in = -1;
-	q->out = -1;
+	EXPECT_EQ(0, qemu_reap(q, &status));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(!!ret, WEXITSTATUS(status));
 	return kb;
@@ -401,14 +413,9 @@ static long long start_once(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, qemu_cmd(q, "quit\n")) {
 		return -1;
 	}
-	ASSERT_EQ(q->pid, waitpid(q->pid, &status, 0)) {
+	ASSERT_EQ(0, qemu_reap(q, &status)) {
 		return -1;
 	}
-	q->pid = -1;
-	close(q->in);
-	close(q->out);
-	q->in = -1;
-	q->out = -1;
 	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) {
 		return -1;
 	}
