@@ -410,7 +410,7 @@ u64 vfm_domain_read_back(struct vfm_container *c, struct vfm_dma *dma,
 				    ((iova - vfm_dma_iova(dma)) >> PAGE_SHIFT);
 
 		vfm_batch_add(b, pfn, size >> PAGE_SHIFT,
-			      dma->flags & VFM_DMA_RSVD && vfm_pfn_rsvd(pfn));
+			      rsvd_kind && vfm_pfn_rsvd(pfn));
 		return size;
 	}
 	/* Little per block: a replay or a release runs this per page. */
